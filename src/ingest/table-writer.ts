@@ -1,0 +1,64 @@
+/**
+ * The write path of one table: validated batches become Arrow IPC frames in the table's WAL, and once a
+ * frame is durable it is handed to the Delta materializer, in WAL order.
+ */
+import type { Schema } from 'apache-arrow';
+import type { TableInfo } from '../catalog/model.js';
+import type { Materializer } from '../delta/materializer.js';
+import { toArrowSchema } from '../delta/arrow-schema.js';
+import { nextPosition, type WalPosition } from '../wal/position.js';
+import type { TableWal } from '../wal/table-wal.js';
+import { encodeIpc, toArrowRecordBatch } from './arrow-batch.js';
+import { RowBatch } from './row-batch.js';
+
+/** Figures a writer reports after each durable append. */
+export interface AppendObserver {
+  (table: TableInfo, rows: number, bytes: number): void;
+}
+
+export class TableWriter {
+  private readonly schema: Schema;
+  /** Durable frames not yet handed over because an earlier one is still being fsync'd. */
+  private readonly outOfOrder = new Map<WalPosition, { ipc: Uint8Array; rows: number }>();
+  private nextToOffer: WalPosition;
+
+  constructor(
+    readonly table: TableInfo,
+    private readonly wal: TableWal,
+    readonly materializer: Materializer,
+    private readonly onAppended?: AppendObserver,
+  ) {
+    this.schema = toArrowSchema(table.columns);
+    this.nextToOffer = nextPosition(wal.lastDurable);
+  }
+
+  /** A fresh batch for this table's columns. */
+  newBatch(): RowBatch {
+    return new RowBatch(this.table.columns);
+  }
+
+  /** Appends a batch; resolves once it is durable (written and fdatasync'd). */
+  async append(batch: RowBatch): Promise<WalPosition> {
+    const rows = batch.rowCount;
+    const ipc = encodeIpc(toArrowRecordBatch(batch, this.schema));
+    const position = await this.wal.append(ipc);
+    this.offerInOrder(position, ipc, rows);
+    this.onAppended?.(this.table, rows, ipc.byteLength);
+    return position;
+  }
+
+  /**
+   * Group commit may resolve appends of one group in any order relative to our continuations; the
+   * materializer must see frames in WAL order or a txn version could cover a frame it has not seen.
+   */
+  private offerInOrder(position: WalPosition, ipc: Uint8Array, rows: number): void {
+    this.outOfOrder.set(position, { ipc, rows });
+    for (;;) {
+      const next = this.outOfOrder.get(this.nextToOffer);
+      if (!next) return;
+      this.outOfOrder.delete(this.nextToOffer);
+      this.materializer.offer(this.nextToOffer, next.ipc, next.rows, next.ipc.byteLength);
+      this.nextToOffer = nextPosition(this.nextToOffer);
+    }
+  }
+}
