@@ -89,13 +89,15 @@ export interface Principal {
   readonly secrets: readonly PrincipalSecret[];
 }
 
-/** Fields a caller provides to create a table; ids, timestamps and storage location come from the store. */
+/** Fields a caller provides to create a table; ids and timestamps come from the store. */
 export interface NewTable {
   readonly name: TableName;
   readonly columns: readonly Column[];
   readonly comment?: string;
   readonly properties?: Readonly<Record<string, string>>;
   readonly owner: string;
+  /** Computed by `Catalog` from validated names only; never taken from a request. */
+  readonly storageLocation: string;
 }
 
 /**
