@@ -131,6 +131,30 @@ export function typeText(type: DataType): string {
   }
 }
 
+/**
+ * Like {@link typeText}, but struct fields keep `NOT NULL` and `COMMENT '...'`, so the result parses back
+ * (through {@link parseTypeText}) to the same type. DESCRIBE TABLE shows this form.
+ */
+export function typeDdl(type: DataType): string {
+  switch (type.kind) {
+    case 'array':
+      return `array<${typeDdl(type.element)}>`;
+    case 'map':
+      return `map<${typeDdl(type.key)},${typeDdl(type.value)}>`;
+    case 'struct':
+      return `struct<${type.fields.map(fieldDdl).join(',')}>`;
+    default:
+      return typeText(type);
+  }
+}
+
+function fieldDdl(field: StructField): string {
+  const notNull = field.nullable ? '' : ' NOT NULL';
+  const comment =
+    field.comment === undefined ? '' : ` COMMENT '${field.comment.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return `${quoteFieldName(field.name)}:${typeDdl(field.type)}${notNull}${comment}`;
+}
+
 function quoteFieldName(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `\`${name.replace(/`/g, '``')}\``;
 }
