@@ -3,7 +3,9 @@
  * for in `authorization_details`, which Tributary checks against the catalog and then carries in the token.
  * One reader serves both the token request (untrusted input) and the verified token claims.
  */
-import { PRIVILEGES, type Privilege, type SecurableType } from '../catalog/model.js';
+import type { Privilege, SecurableType } from '../catalog/model.js';
+import { parsePrivilege } from '../catalog/privileges.js';
+import { TributaryError } from '../errors.js';
 
 /** The only `type` the Unity Catalog token endpoint knows. */
 export const UC_PRIVILEGES_TYPE = 'unity_catalog_privileges';
@@ -38,15 +40,6 @@ export class AuthorizationDetailsError extends Error {
 const SECURABLE_TYPES: readonly SecurableType[] = ['CATALOG', 'SCHEMA', 'TABLE'];
 const PATH_PARTS: Record<SecurableType, number> = { CATALOG: 1, SCHEMA: 2, TABLE: 3 };
 const MAX_ENTRIES = 64;
-
-/**
- * Reads a privilege as either spelling clients use: `USE CATALOG` (SQL, OAuth) or `USE_CATALOG` (REST
- * enums), in any case. Returns undefined for anything else.
- */
-export function parsePrivilege(text: string): Privilege | undefined {
-  const normalised = text.trim().toUpperCase().replace(/_/g, ' ');
-  return (PRIVILEGES as readonly string[]).includes(normalised) ? (normalised as Privilege) : undefined;
-}
 
 /** Parses the `authorization_details` form field (a JSON array); keys may come in any order. */
 export function parseAuthorizationDetailsText(text: string): AuthorizationDetail[] {
@@ -94,14 +87,14 @@ function parseEntry(entry: unknown, index: number): AuthorizationDetail {
   if (!Array.isArray(privileges) || privileges.length === 0) {
     throw new AuthorizationDetailsError(`${where}.privileges must be a non-empty array of privilege names`);
   }
-  const parsed = privileges.map((p) => {
-    const privilege = typeof p === 'string' ? parsePrivilege(p) : undefined;
-    if (!privilege) {
-      throw new AuthorizationDetailsError(
-        `${where}.privileges: ${describe(p)} is not a privilege (known: ${PRIVILEGES.join(', ')})`,
-      );
+  const parsed = privileges.map((p): Privilege => {
+    if (typeof p !== 'string') throw new AuthorizationDetailsError(`${where}.privileges: ${describe(p)} is not a string`);
+    try {
+      return parsePrivilege(p);
+    } catch (error) {
+      if (error instanceof TributaryError) throw new AuthorizationDetailsError(`${where}.privileges: ${error.message}`);
+      throw error;
     }
-    return privilege;
   });
   const detail: AuthorizationDetail = { objectType: securable, objectFullPath: path, privileges: [...new Set(parsed)] };
   if (o.operations === undefined) return detail;

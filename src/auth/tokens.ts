@@ -193,3 +193,24 @@ export function tokenAllows(
     return encloses && (detail.privileges.includes(privilege) || detail.privileges.includes('ALL PRIVILEGES'));
   });
 }
+
+/**
+ * The token in an `Authorization: Bearer <token>` header (HTTP or gRPC metadata).
+ * @throws TributaryError `unauthenticated` saying what is missing.
+ */
+export function bearerToken(authorization: string | undefined): string {
+  if (authorization === undefined || authorization.trim() === '') {
+    throw new TributaryError(
+      'unauthenticated',
+      'missing credentials: send "Authorization: Bearer <token>" with a token from POST /oidc/v1/token',
+    );
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
+  if (!match) {
+    throw new TributaryError(
+      'unauthenticated',
+      'the Authorization header must use the Bearer scheme: "Authorization: Bearer <token>"',
+    );
+  }
+  return match[1]!;
+}
