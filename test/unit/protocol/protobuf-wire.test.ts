@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import protobuf from 'protobufjs';
-import { ProtoReader, ProtoWriter, ProtobufDecodeError, WireType, utf8Length, varint32Size } from '../../../src/protocol/protobuf-wire.js';
+import { ProtoReader, ProtoWriter, ProtobufDecodeError, WireType, decodeUtf8, utf8Length, varint32Size, varint64Size } from '../../../src/protocol/protobuf-wire.js';
 
 const INT64_SAMPLES: bigint[] = [
   0n, 1n, 127n, 128n, 300n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n,
@@ -27,6 +27,7 @@ test('varint and zigzag encodings match protobufjs byte for byte', () => {
       assert.equal(hex(new ProtoWriter().int64(Number(v)).finish()), pbjsHex((w) => w.int64(s)), `int64 number ${s}`);
     }
     const u = BigInt.asUintN(64, v);
+    assert.equal(varint64Size(v), new ProtoWriter().int64(v).length, `varint64Size ${s}`);
     assert.equal(hex(new ProtoWriter().uint64(u).finish()), pbjsHex((w) => w.uint64(u.toString())), `uint64 ${u}`);
     assert.equal(hex(new ProtoWriter().fixed64(u).finish()), pbjsHex((w) => w.fixed64(u.toString())), `fixed64 ${u}`);
   }
@@ -72,6 +73,11 @@ test('32-bit, float, bool and string round trips; strings match protobufjs', () 
   assert.equal(r.bool(), false);
   for (const s of STRINGS) assert.equal(r.string(), s.replace('\ud800', '\ufffd'));
   assert.ok(r.done);
+  // Plain Uint8Array input (not a Buffer) decodes the same.
+  for (const s of STRINGS) {
+    const bytes = new Uint8Array(Buffer.from(s));
+    assert.equal(decodeUtf8(bytes, 0, bytes.length), s.replace('\ud800', '\ufffd'));
+  }
   for (const s of STRINGS) {
     assert.equal(utf8Length(s), Buffer.byteLength(s));
     // protobufjs writes a lone surrogate as WTF-8; we follow TextEncoder/Buffer and write U+FFFD.
@@ -143,6 +149,17 @@ test('malformed input raises ProtobufDecodeError with the position', () => {
   const r = new ProtoReader(new Uint8Array([0x01, 0x80, 0x01]));
   const sub = r.subReader();
   assert.throws(() => sub.uint32(), ProtobufDecodeError);
+});
+
+test('a writer over an exactly sized buffer returns that buffer', () => {
+  const target = Buffer.alloc(3);
+  const out = new ProtoWriter(target).tag(1, WireType.VARINT).uint32(300).finish();
+  assert.equal(out, target);
+  assert.equal(hex(out), '08ac02');
+  for (const v of INT64_SAMPLES) {
+    const exact = Buffer.alloc(varint64Size(v));
+    assert.equal(new ProtoWriter(exact).int64(v).finish(), exact, `int64 ${v}`);
+  }
 });
 
 test('reset() reuses the buffer and growth preserves what was written', () => {
