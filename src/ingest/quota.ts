@@ -2,7 +2,7 @@
  * Per-stream rate quotas (rows/s and bytes/s) as token buckets holding one second of budget. The hosted
  * service enforces 15,000 rows/s and 100 MB/s per stream; a self-hosted server leaves them off by default.
  */
-import { TributaryError } from '../errors.js';
+import { TributaryError, type ErrorContext } from '../errors.js';
 
 /** A token bucket refilled continuously at `ratePerSecond`, holding at most one second of tokens. */
 export class TokenBucket {
@@ -45,7 +45,7 @@ export class StreamQuota {
    * Charges one message. Throws RESOURCE_EXHAUSTED naming the quota when it is exceeded, so the producer
    * knows to slow down or open more streams.
    */
-  charge(rows: number, bytes: number, now: number, context: { table: string; stream: string }): void {
+  charge(rows: number, bytes: number, now: number, context: ErrorContext): void {
     if (this.rows && !this.rows.take(rows, now)) {
       throw new TributaryError(
         'resource_exhausted',

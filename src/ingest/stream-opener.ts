@@ -43,7 +43,7 @@ export function streamOpener(deps: OpenerDeps, credentials: CallCredentials): St
     }
     const principal = await deps.store.getPrincipal(claims.principal);
     if (!principal) throw new TributaryError('unauthenticated', 'the principal this token was issued to no longer exists');
-    const table = await deps.catalog.getTable(name);
+    const table = await deps.catalog.findTable(name);
     if (!table) {
       throw new TributaryError(
         'not_found',
@@ -96,9 +96,9 @@ function compileDecoder(request: CreateStreamRequest, table: TableInfo): Decode 
   const context = { table: table.fullName };
   if (recordType === RecordType.JSON) {
     const json = compileJsonDecoder(table.columns);
-    return (record: WireRecordPayload, into, offset) => {
+    return (record: WireRecordPayload, into, offset, index) => {
       if (record.kind !== 'json') throw mismatch('JSON', 'a protobuf record', context, offset);
-      json.decode(record.json, into, offset);
+      json.decode(record.json, into, offset, index);
     };
   }
   if (recordType === RecordType.PROTO) {
@@ -106,9 +106,9 @@ function compileDecoder(request: CreateStreamRequest, table: TableInfo): Decode 
       throw new TributaryError('invalid_argument', 'a PROTO stream needs descriptor_proto (a serialized DescriptorProto)', context);
     }
     const proto = compileProtoDecoder(request.descriptorProto, table.columns);
-    return (record: WireRecordPayload, into, offset) => {
+    return (record: WireRecordPayload, into, offset, index) => {
       if (record.kind !== 'proto') throw mismatch('PROTO', 'a JSON record', context, offset);
-      proto.decode(record.bytes, into, offset);
+      proto.decode(record.bytes, into, offset, index);
     };
   }
   throw new TributaryError('invalid_argument', `record_type ${recordType} is not supported: use JSON (2) or PROTO (1)`, context);

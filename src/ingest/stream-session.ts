@@ -37,8 +37,11 @@ export interface StreamTransport {
 export interface OpenedStream {
   readonly table: TableInfo;
   readonly principal: string;
-  /** Decodes one record into the batch or throws `invalid_argument` naming offset and field. */
-  decode(record: WireRecordPayload, into: RowBatch, offset: bigint): void;
+  /**
+   * Decodes one record into the batch or throws `invalid_argument` naming offset and field; `index` is the
+   * record's position within a batch message.
+   */
+  decode(record: WireRecordPayload, into: RowBatch, offset: bigint, index?: number): void;
   newBatch(): RowBatch;
   /** Resolves once the batch is durable in the table's WAL. */
   append(batch: RowBatch): Promise<void>;
@@ -135,8 +138,8 @@ export class StreamSession {
       } else {
         const b = request.batch;
         rows = b.records.length;
-        if (b.kind === 'json') for (const json of b.records) stream.decode({ kind: 'json', json }, batch, offset);
-        else for (const bytes of b.records) stream.decode({ kind: 'proto', bytes }, batch, offset);
+        if (b.kind === 'json') b.records.forEach((json, i) => stream.decode({ kind: 'json', json }, batch, offset, i));
+        else b.records.forEach((bytes, i) => stream.decode({ kind: 'proto', bytes }, batch, offset, i));
       }
       this.quota.charge(rows, size, this.now(), this.context(offset));
     } catch (error) {

@@ -11,11 +11,6 @@ import type { TableWal } from '../wal/table-wal.js';
 import { encodeIpc, toArrowRecordBatch } from './arrow-batch.js';
 import { RowBatch } from './row-batch.js';
 
-/** Figures a writer reports after each durable append. */
-export interface AppendObserver {
-  (table: TableInfo, rows: number, bytes: number): void;
-}
-
 export class TableWriter {
   private readonly schema: Schema;
   /** Durable frames not yet handed over because an earlier one is still being fsync'd. */
@@ -26,7 +21,6 @@ export class TableWriter {
     readonly table: TableInfo,
     private readonly wal: TableWal,
     readonly materializer: Materializer,
-    private readonly onAppended?: AppendObserver,
   ) {
     this.schema = toArrowSchema(table.columns);
     this.nextToOffer = nextPosition(wal.lastDurable);
@@ -43,7 +37,6 @@ export class TableWriter {
     const ipc = encodeIpc(toArrowRecordBatch(batch, this.schema));
     const position = await this.wal.append(ipc);
     this.offerInOrder(position, ipc, rows);
-    this.onAppended?.(this.table, rows, ipc.byteLength);
     return position;
   }
 

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { AccessControl } from '../catalog/access.js';
 import { Catalog } from '../catalog/catalog.js';
-import type { CatalogStore, Principal } from '../catalog/model.js';
+import type { CatalogStore, Principal, TableInfo } from '../catalog/model.js';
 import { openSqliteStore } from '../catalog/sqlite-store.js';
 import { ensureAdminPrincipal } from '../cli/admin-context.js';
 import { loadOrCreateSigningKey } from '../auth/keys.js';
@@ -16,6 +16,7 @@ import { Tokens } from '../auth/tokens.js';
 import { DeltaTableStorage } from '../delta/table-storage.js';
 import { ParquetWorkerPool } from '../delta/parquet-pool.js';
 import { addZerobusService, type SessionSet } from '../ingest/grpc-service.js';
+import { sessionObserver } from '../ingest/session-observer.js';
 import { streamOpener } from '../ingest/stream-opener.js';
 import { TableRegistry } from '../ingest/table-registry.js';
 import { WalManager } from '../wal/wal-manager.js';
@@ -57,9 +58,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     pool,
     settings: config.materializer,
     logger,
-    metrics,
   });
-  await registry.recover(await catalog.listAllTables());
+  await registry.recover(await allTables(store));
 
   const grpcServer = new grpc.Server({
     'grpc.max_receive_message_length': config.ingest.maxMessageBytes * 2,
@@ -73,7 +73,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     drainSeconds: config.drainSeconds,
     openerFor: (credentials) =>
       streamOpener({ tokens, store, catalog, access, writerFor: (t) => registry.writerFor(t) }, credentials),
-    observer: metrics.sessionObserver(logger),
+    observer: sessionObserver(metrics, logger),
   });
   const grpcPort = await bindGrpc(grpcServer, config);
 
@@ -103,6 +103,15 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     catalog,
     close,
   };
+}
+
+/** Every table in the catalog, for startup recovery. */
+async function allTables(store: CatalogStore): Promise<TableInfo[]> {
+  const tables: TableInfo[] = [];
+  for (const c of await store.listCatalogs()) {
+    for (const s of await store.listSchemas(c.name)) tables.push(...(await store.listTables(c.name, s.name)));
+  }
+  return tables;
 }
 
 function credentialsOf(principal: Principal, secret: string) {
