@@ -2,11 +2,15 @@
  * The `tributary` command. Each sub-command lives in its own module and registers itself here.
  */
 import { Command } from 'commander';
+import { register as registerPrincipal } from './principal.js';
 import { register as registerServe } from './serve.js';
+import { register as registerSql } from './sql.js';
 
 const program = new Command('tributary')
   .description('Zerobus-compatible ingestion into Delta Lake tables')
   .showHelpAfterError();
 registerServe(program);
+registerSql(program);
+registerPrincipal(program);
 
 await program.parseAsync(process.argv);
