@@ -7,3 +7,4 @@ export { diskDurability, noDurability, type DurabilityOps } from './durability.j
 export { MAX_FRAME_PAYLOAD_BYTES, type WalFrame } from './frame.js';
 export { WAL_ORIGIN, nextPosition, walPosition, type WalPosition } from './position.js';
 export { TableWal, type TableWalOptions, type WalState, type WalStats } from './table-wal.js';
+export { WalManager } from './wal-manager.js';
