@@ -236,12 +236,12 @@ export class TokenEndpoint {
     try {
       const parsed = parseTokenRequest(request);
       const principal = await this.authenticate(parsed);
-      await this.authorize(principal, parsed.authorizationDetails ?? []);
+      const granted = parsed.authorizationDetails && (await this.authorize(principal, parsed.authorizationDetails));
       const issued = await this.deps.tokens.issue({
         principal: principal.applicationId,
         scope: parsed.scope,
         ...(parsed.resource !== undefined ? { audience: parsed.resource } : {}),
-        ...(parsed.authorizationDetails ? { authorizationDetails: parsed.authorizationDetails } : {}),
+        ...(granted ? { authorizationDetails: granted } : {}),
       });
       this.deps.logger?.info(
         { principal: principal.applicationId, tokenId: issued.claims.tokenId, objects: objectsOf(parsed) },
@@ -280,9 +280,11 @@ export class TokenEndpoint {
 
   /**
    * Every requested privilege must be usable now (held, plus USE CATALOG / USE SCHEMA on the containers);
-   * the first that is not refuses the whole request.
+   * the first that is not refuses the whole request. Returns the details with canonical object names, as
+   * the token carries them.
    */
-  private async authorize(principal: Principal, details: readonly AuthorizationDetail[]): Promise<void> {
+  private async authorize(principal: Principal, details: readonly AuthorizationDetail[]): Promise<AuthorizationDetail[]> {
+    const granted: AuthorizationDetail[] = [];
     for (const detail of details) {
       const name = canonicalName(detail);
       if (!(await this.exists(detail.objectType, name))) {
@@ -301,7 +303,9 @@ export class TokenEndpoint {
           );
         }
       }
+      granted.push({ ...detail, objectFullPath: name });
     }
+    return granted;
   }
 
   private async exists(type: SecurableType, name: string): Promise<boolean> {
