@@ -27,7 +27,7 @@ import type {
   RowBatch,
   StructBuilder,
 } from './row-batch.js';
-import { INT64_MAX, INT64_MIN, INT_RANGES, parseDecimalText } from './value-checks.js';
+import { INT64_MAX, INT64_MIN, INT_RANGES, assertIngestible, parseDecimalText } from './value-checks.js';
 
 /** Decodes JSON records into row batches of one table. */
 export interface JsonDecoder {
@@ -43,18 +43,15 @@ export interface JsonDecoder {
 
 /** Checks that every column can be read from JSON and returns the stream's decoder. */
 export function compileJsonDecoder(columns: readonly Column[]): JsonDecoder {
-  for (const c of columns) checkSupported(c.type, c.name);
+  assertIngestible(columns);
+  for (const c of columns) checkMapKeys(c.type, c.name);
   return new CompiledJsonDecoder(columns);
 }
 
-function checkSupported(type: DataType, path: string): void {
+function checkMapKeys(type: DataType, path: string): void {
   switch (type.kind) {
-    case 'variant':
-      throw new TributaryError('invalid_argument', `column ${path} is VARIANT, which cannot be ingested yet`, {
-        field: path,
-      });
     case 'array':
-      return checkSupported(type.element, `${path}[]`);
+      return checkMapKeys(type.element, `${path}[]`);
     case 'map':
       if (!KEY_KINDS.has(type.key.kind)) {
         throw new TributaryError(
@@ -63,9 +60,9 @@ function checkSupported(type: DataType, path: string): void {
           { field: path },
         );
       }
-      return checkSupported(type.value, `${path}[]`);
+      return checkMapKeys(type.value, `${path}[]`);
     case 'struct':
-      for (const f of type.fields) checkSupported(f.type, `${path}.${f.name}`);
+      for (const f of type.fields) checkMapKeys(f.type, `${path}.${f.name}`);
       return;
     default:
       return;

@@ -2,7 +2,31 @@
  * Value rules shared by the JSON and Protobuf decoders: integer ranges per column type, DECIMAL text,
  * the signed 64-bit range. Each decoder phrases its own errors; the rules themselves live here once.
  */
-import type { DataType } from '../catalog/types.js';
+import type { DataType, StructField } from '../catalog/types.js';
+import { TributaryError } from '../errors.js';
+
+/** Refuses columns no decoder can ingest yet: VARIANT, at any depth. */
+export function assertIngestible(columns: readonly StructField[], prefix = ''): void {
+  for (const c of columns) checkIngestible(c.type, prefix === '' ? c.name : `${prefix}.${c.name}`);
+}
+
+function checkIngestible(type: DataType, path: string): void {
+  switch (type.kind) {
+    case 'variant':
+      throw new TributaryError('invalid_argument', `column ${path} is VARIANT, which cannot be ingested yet`, {
+        field: path,
+      });
+    case 'array':
+      return checkIngestible(type.element, `${path}[]`);
+    case 'map':
+      checkIngestible(type.key, `${path}.key`);
+      return checkIngestible(type.value, `${path}.value`);
+    case 'struct':
+      return assertIngestible(type.fields, path);
+    default:
+      return;
+  }
+}
 
 /** Inclusive range of the column types stored in 32 bits or less. */
 export interface IntRange {
