@@ -22,7 +22,7 @@ test('known vectors (the check value and RFC 3720 iSCSI vectors)', () => {
   assert.equal(crc32c(Uint8Array.from({ length: 32 }, (_, i) => 31 - i)), 0x113fdb5c);
 });
 
-test('matches the bitwise definition for every length around the 8-byte stride', () => {
+test('matches the bitwise definition for every length up to 300 bytes', () => {
   const data = randomBytes(300);
   for (let length = 0; length <= 300; length++) {
     const slice = data.subarray(0, length);
@@ -30,8 +30,18 @@ test('matches the bitwise definition for every length around the 8-byte stride',
   }
 });
 
+test('matches the bitwise definition at every memory alignment', () => {
+  const data = randomBytes(400);
+  for (let offset = 0; offset < 8; offset++) {
+    for (const length of [63, 64, 65, 100, 255, 256, 391]) {
+      const view = data.subarray(offset, offset + length);
+      assert.equal(crc32c(view), referenceCrc32c(view), `offset ${offset}, length ${length}`);
+    }
+  }
+});
+
 test('updating in pieces, at any split, equals the checksum of the whole', () => {
-  const data = randomBytes(100);
+  const data = randomBytes(200);
   const whole = crc32c(data);
   for (let split = 0; split <= data.length; split++) {
     assert.equal(crc32cUpdate(crc32cUpdate(0, data, 0, split), data, split), whole, `split ${split}`);
@@ -39,6 +49,7 @@ test('updating in pieces, at any split, equals the checksum of the whole', () =>
 });
 
 test('a range of a larger buffer is checksummed on its own', () => {
-  const data = randomBytes(64);
+  const data = randomBytes(300);
   assert.equal(crc32cUpdate(0, data, 5, 50), referenceCrc32c(data.subarray(5, 50)));
+  assert.equal(crc32cUpdate(0, data, 7, 250), referenceCrc32c(data.subarray(7, 250)));
 });
