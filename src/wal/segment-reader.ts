@@ -53,7 +53,8 @@ export async function* scanFrames(file: FileHandle, range: ScanRange): AsyncGene
         yield { kind: 'bad', offset, reason: `truncated frame (${remaining} of ${decoded.needed} bytes present)` };
         return;
       }
-      const next = Buffer.allocUnsafe(Math.min(Math.max(CHUNK_BYTES, decoded.needed), remaining));
+      // Read a chunk beyond what this frame needs, so frames larger than a chunk still cost one read each.
+      const next = Buffer.allocUnsafe(Math.min(decoded.needed + CHUNK_BYTES, remaining));
       const carried = chunk.length - cursor;
       next.set(chunk.subarray(cursor));
       await readExactly(file, next.subarray(carried), offset + carried);

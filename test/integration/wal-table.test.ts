@@ -99,6 +99,19 @@ test('positions are dense from 1, and every acknowledged frame replays after a r
   await reopened.close();
 });
 
+test('frames straddling the 1 MiB read chunks, or larger than one, replay intact', async () => {
+  const wal = await TableWal.open(dir, { ...SETTINGS, fsync: false, segmentBytes: 64 * 1024 * 1024 });
+  const sizes = [700_000, 2_500_000, 300_000, 1024 * 1024 - 10, 5, 1024 * 1024 + 1, 0, 123_456];
+  const payloads = sizes.map((n) => randomBytes(n));
+  for (const payload of payloads) await wal.append(payload);
+  await wal.close();
+  const reopened = await TableWal.open(dir, SETTINGS);
+  const frames = await collect(reopened.replay(WAL_ORIGIN));
+  assert.deepEqual(frames.map((f) => f.payload.length), sizes);
+  frames.forEach((f, i) => assert.ok(Buffer.from(f.payload).equals(payloads[i]!), `frame ${i + 1}`));
+  await reopened.close();
+});
+
 test('appends arriving together share one write and one fdatasync', async () => {
   const durability = countingDurability();
   const wal = await TableWal.open(dir, { ...SETTINGS, groupCommitMs: 5 }, { durability: durability.ops });
