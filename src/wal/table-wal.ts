@@ -111,6 +111,11 @@ export class TableWal {
     return this.segments[0]?.firstSeq ?? ((this.durableSeq + 1) as WalPosition);
   }
 
+  /** Bytes of all retained segments, headers included: how far materialization lags, for backpressure and metrics. */
+  get retainedBytes(): number {
+    return this.segments.reduce((sum, segment) => sum + segment.size, 0);
+  }
+
   get state(): WalState {
     if (this.closed) return 'closed';
     return this.failure ? 'failed' : 'open';

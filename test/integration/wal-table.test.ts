@@ -171,8 +171,10 @@ test('segments roll at segmentBytes; truncation deletes only whole segments cove
   const firsts = (await segmentFiles()).map((n) => Number(n.slice(0, 20)));
   assert.deepEqual(firsts, [1, 4, 7, 10, 13, 16, 19]);
   assert.equal(wal.firstRetained, 1);
+  assert.equal(wal.retainedBytes, 7 * 48 + 20 * 324);
 
   assert.equal(await wal.truncateThrough(walPosition(5)), 1, 'segment 4..6 still holds frame 6');
+  assert.equal(wal.retainedBytes, 6 * 48 + 17 * 324);
   assert.deepEqual((await segmentFiles()).map((n) => Number(n.slice(0, 20))), [4, 7, 10, 13, 16, 19]);
   assert.equal(wal.firstRetained, 4);
   assert.equal(await wal.truncateThrough(walPosition(9)), 2);
