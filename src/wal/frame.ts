@@ -116,7 +116,11 @@ function isU32(n: number): boolean {
  * own group prove nothing (pages of one unsynced write reach the disk in any order) and are not reported.
  * Every byte offset is tried, because the damaged frame's length field cannot be trusted.
  */
-export function findLaterGroupFrame(bytes: Uint8Array, expectedSeq: WalPosition, seed: number): StoredFrame | undefined {
+export function findLaterGroupFrame(
+  bytes: Uint8Array,
+  expectedSeq: WalPosition,
+  seed: number,
+): StoredFrame | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const maxSeq = expectedSeq + Math.floor(bytes.length / FRAME_HEADER_BYTES);
   for (let offset = 0; offset + FRAME_HEADER_BYTES <= bytes.length; offset++) {

@@ -62,7 +62,8 @@ export async function recoverSegments(
   for (const [index, { path: file, firstSeq }] of listed.entries()) {
     const isLast = index === listed.length - 1;
     if (index > 0 && firstSeq !== lastSeq + 1) {
-      throw corruption(file, `frames ${lastSeq + 1}..${firstSeq - 1} are missing (the previous segment ends at ${lastSeq})`);
+      const missing = `frames ${lastSeq + 1}..${firstSeq - 1} are missing`;
+      throw corruption(file, `${missing} (the previous segment ends at ${lastSeq})`);
     }
     const handle = await open(file, isLast ? 'r+' : 'r');
     try {

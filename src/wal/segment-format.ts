@@ -85,7 +85,9 @@ export function decodeSegmentHeader(bytes: Uint8Array): SegmentHeaderDecode {
     return { kind: 'foreign', reason: `unsupported segment format version ${version}` };
   }
   const firstSeq = buf.readUInt32LE(20) * TWO_POW_32 + buf.readUInt32LE(16);
-  if (firstSeq < 1 || !Number.isSafeInteger(firstSeq)) return { kind: 'foreign', reason: 'invalid first sequence number' };
+  if (firstSeq < 1 || !Number.isSafeInteger(firstSeq)) {
+    return { kind: 'foreign', reason: 'invalid first sequence number' };
+  }
   const hex = buf.toString('hex', 24, 40);
   const walId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   return { kind: 'valid', header: { firstSeq: firstSeq as WalPosition, walId } };

@@ -150,8 +150,8 @@ export class TableWal {
   }
 
   /**
-   * Yields every durable frame with a position greater than `after`, in order, up to the last frame durable
-   * when the call was made. Rejects with `internal` if frames after `after` were already truncated or a frame
+   * Yields every durable frame with a position greater than `after`, in order, up to the last frame that was
+   * durable when iteration began. Rejects with `internal` if frames after `after` were already truncated or a frame
    * read back is damaged.
    */
   async *replay(after: WalPosition = WAL_ORIGIN): AsyncGenerator<WalFrame> {
@@ -172,10 +172,12 @@ export class TableWal {
       if (segment.lastSeq <= after || segment.firstSeq > until) continue;
       const file = await this.openForReplay(segment.path);
       try {
-        const range = { start: SEGMENT_HEADER_BYTES, end: segment.size, firstSeq: segment.firstSeq, seed: this.identity.checksumSeed };
+        const seed = this.identity.checksumSeed;
+        const range = { start: SEGMENT_HEADER_BYTES, end: segment.size, firstSeq: segment.firstSeq, seed };
         for await (const event of scanFrames(file, range)) {
           if (event.kind === 'bad') {
-            throw new TributaryError('internal', `WAL segment ${segment.path} is damaged at byte ${event.offset}: ${event.reason}`);
+            const where = `WAL segment ${segment.path} is damaged at byte ${event.offset}`;
+            throw new TributaryError('internal', `${where}: ${event.reason}`);
           }
           if (event.frame.seq > until) return;
           if (event.frame.seq > after) yield event.frame;
@@ -193,9 +195,8 @@ export class TableWal {
    */
   truncateThrough(position: WalPosition): Promise<number> {
     if (position > this.durableSeq) {
-      return Promise.reject(
-        new TributaryError('internal', `cannot truncate the WAL through ${position}: only ${this.durableSeq} is durable`),
-      );
+      const message = `cannot truncate the WAL through ${position}: only ${this.durableSeq} is durable`;
+      return Promise.reject(new TributaryError('internal', message));
     }
     const run = this.truncation.then(() => this.deleteSegmentsThrough(position));
     this.truncation = run.catch(() => undefined);

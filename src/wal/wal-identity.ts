@@ -32,8 +32,8 @@ export async function loadOrCreateIdentity(dir: string, durability: DurabilityOp
     if (segments.length > 0) {
       throw new TributaryError(
         'internal',
-        `WAL directory ${dir} has ${segments.length} segment(s) but no ${IDENTITY_FILE}; refusing to invent a new WAL id ` +
-          `(the Delta commits of this table are keyed by it). Restore ${IDENTITY_FILE} from a backup.`,
+        `WAL directory ${dir} has ${segments.length} segment(s) but no ${IDENTITY_FILE}; refusing to invent a new ` +
+          `WAL id (the Delta commits of this table are keyed by it). Restore ${IDENTITY_FILE} from a backup.`,
       );
     }
     return createIdentity(dir, durability);

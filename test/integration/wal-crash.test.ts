@@ -52,7 +52,9 @@ async function crashRound(dir: string, round: number, acksBeforeKill: number): P
   let pending = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => {
+    child.once('exit', (_code, signal) => resolve(signal));
+  });
   child.stdout.on('data', (d: Buffer) => {
     pending += d.toString();
     const lines = pending.split('\n');
@@ -87,7 +89,8 @@ test('every position acknowledged before kill -9 is recovered with its payload',
       }
       assert.equal(wal.lastDurable, expected - 1);
       for (const [seq, { round: r, index }] of acked) {
-        assert.deepEqual(recovered.get(seq), payloadFor(r, index), `acknowledged position ${seq} (round ${r}, append ${index})`);
+        const what = `acknowledged position ${seq} (round ${r}, append ${index})`;
+        assert.deepEqual(recovered.get(seq), payloadFor(r, index), what);
       }
       await wal.close();
     }

@@ -11,7 +11,12 @@ import { TributaryError } from '../../src/errors.js';
 import { dataPaths, type WalSettings } from '../../src/server/config.js';
 import { WalManager } from '../../src/wal/index.js';
 
-const SETTINGS: WalSettings = { groupCommitMs: 1, groupCommitBytes: 1024 * 1024, segmentBytes: 1024 * 1024, fsync: false };
+const SETTINGS: WalSettings = {
+  groupCommitMs: 1,
+  groupCommitBytes: 1024 * 1024,
+  segmentBytes: 1024 * 1024,
+  fsync: false,
+};
 
 let dataDir: string;
 beforeEach(async () => {

@@ -16,7 +16,12 @@ import { TableWal, WAL_ORIGIN, walPosition, type WalFrame } from '../../src/wal/
 import { SEGMENT_HEADER_BYTES, segmentFileName } from '../../src/wal/segment-format.js';
 
 // Recovery reads what is on disk either way; skipping syncs keeps the byte-by-byte loops fast.
-const SETTINGS: WalSettings = { groupCommitMs: 1, groupCommitBytes: 1024 * 1024, segmentBytes: 1024 * 1024, fsync: false };
+const SETTINGS: WalSettings = {
+  groupCommitMs: 1,
+  groupCommitBytes: 1024 * 1024,
+  segmentBytes: 1024 * 1024,
+  fsync: false,
+};
 
 let root: string;
 let dir: string;
@@ -139,7 +144,10 @@ test('damage in an earlier segment stops the open even at its last frame', async
   await writeFrames(payloads, settings);
   const segment = firstSegment();
   await flipByte(segment, (await stat(segment)).size - 1);
-  await assert.rejects(TableWal.open(dir, settings), /is damaged: frame 2 at byte \d+: checksum mismatch, and later segments follow/);
+  await assert.rejects(
+    TableWal.open(dir, settings),
+    /is damaged: frame 2 at byte \d+: checksum mismatch, and later segments follow/,
+  );
 });
 
 test('a last segment with a torn header is reset and appends continue in it', async () => {

@@ -54,7 +54,8 @@ test('a truncated frame asks for the bytes it is missing', () => {
   const bytes = frameBytes(fields(1), randomBytes(50));
   for (let length = 0; length < bytes.length; length++) {
     const decoded = decodeFrame(bytes.subarray(0, length), 0, SEED);
-    assert.deepEqual(decoded, { kind: 'short', needed: length < FRAME_HEADER_BYTES ? FRAME_HEADER_BYTES : bytes.length });
+    const needed = length < FRAME_HEADER_BYTES ? FRAME_HEADER_BYTES : bytes.length;
+    assert.deepEqual(decoded, { kind: 'short', needed });
   }
 });
 
