@@ -38,10 +38,11 @@ export const noDurability: DurabilityOps = {
 export async function ensureDirectory(dir: string, durability: DurabilityOps): Promise<void> {
   const firstCreated = await mkdir(dir, { recursive: true });
   if (firstCreated === undefined) return;
+  const top = path.resolve(firstCreated);
   const created: string[] = [];
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     created.push(d);
-    if (d === path.resolve(firstCreated)) break;
+    if (d === top || d === path.dirname(d)) break;
   }
   for (const d of created.reverse()) await durability.syncDirectory(path.dirname(d));
 }

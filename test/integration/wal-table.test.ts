@@ -202,6 +202,19 @@ test('segments roll at segmentBytes; truncation deletes only whole segments cove
   await reopened.close();
 });
 
+test('a new segment\'s directory entry is synced before its first append resolves; so is each deletion', async () => {
+  const durability = countingDurability();
+  const wal = await TableWal.open(dir, { ...SETTINGS, segmentBytes: 200 }, { durability: durability.ops });
+  durability.counts.syncDirectory = 0;
+  const dirSyncsWhenResolved = (p: Promise<number>) => p.then(() => durability.counts.syncDirectory);
+  assert.equal(await dirSyncsWhenResolved(wal.append(randomBytes(100))), 1, 'segment 1 created');
+  assert.equal(await dirSyncsWhenResolved(wal.append(randomBytes(100))), 1, 'same segment');
+  assert.equal(await dirSyncsWhenResolved(wal.append(randomBytes(100))), 2, 'segment 3 created');
+  assert.equal(await wal.truncateThrough(walPosition(2)), 1);
+  assert.equal(durability.counts.syncDirectory, 3);
+  await wal.close();
+});
+
 test('an I/O error fails the whole group and every later append with unavailable', async () => {
   let failNext = false;
   const durability: DurabilityOps = {
