@@ -253,7 +253,7 @@ export class BytesBuilder extends BuilderBase {
     if (n <= SHORT_COPY) {
       for (let i = 0; i < n; i++) data[used + i] = source[start + i]!;
     } else {
-      data.set(source.subarray(start, end), used);
+      data.set(start === 0 && end === source.length ? source : source.subarray(start, end), used);
     }
     this.endValue(used + n);
   }
