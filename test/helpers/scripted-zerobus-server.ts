@@ -6,8 +6,10 @@
  * (decoded and raw) and every token request (headers and raw form body) is recorded for assertions.
  *
  * Response headers go out the moment a call opens, as the official (tonic-based) clients require.
+ * With `tls`, both listeners speak TLS (gRPC with ALPN h2) using the given key and certificate.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { decodeRequest, encodeResponse } from '../../src/protocol/codec.js';
@@ -92,6 +94,11 @@ export class ScriptedCall {
     });
   }
 
+  /** The client's address as seen by the server: equal for calls sharing one HTTP/2 connection. */
+  get peer(): string {
+    return this.call.getPeer();
+  }
+
   /** Request metadata value (first) for `key`. */
   header(key: string): string | undefined {
     const v = this.call.metadata.get(key)[0];
@@ -174,41 +181,47 @@ export class ScriptedZerobusServer {
 
   private constructor(
     private readonly grpcServer: grpc.Server,
-    private readonly httpServer: http.Server,
+    private readonly httpServer: http.Server | https.Server,
     readonly grpcPort: number,
     readonly httpPort: number,
     script: Script,
+    private readonly scheme: 'http' | 'https',
   ) {
     this.script = script;
   }
 
   /** Starts both servers on ephemeral loopback ports. */
-  static async start(script: Script = autoAck): Promise<ScriptedZerobusServer> {
+  static async start(
+    script: Script = autoAck,
+    options: { tls?: { key: Buffer; cert: Buffer } } = {},
+  ): Promise<ScriptedZerobusServer> {
     const grpcServer = new grpc.Server({
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': -1,
     });
+    const tls = options.tls;
+    const credentials = tls
+      ? grpc.ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }])
+      : grpc.ServerCredentials.createInsecure();
     const grpcPort = await new Promise<number>((resolve, reject) =>
-      grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) =>
-        err ? reject(err) : resolve(port),
-      ),
+      grpcServer.bindAsync('127.0.0.1:0', credentials, (err, port) => (err ? reject(err) : resolve(port))),
     );
-    const httpServer = http.createServer();
+    const httpServer = tls ? https.createServer({ key: tls.key, cert: tls.cert }) : http.createServer();
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
     const httpPort = (httpServer.address() as AddressInfo).port;
-    const server = new ScriptedZerobusServer(grpcServer, httpServer, grpcPort, httpPort, script);
+    const server = new ScriptedZerobusServer(grpcServer, httpServer, grpcPort, httpPort, script, tls ? 'https' : 'http');
     server.install();
     return server;
   }
 
-  /** `http://127.0.0.1:<grpc port>`: the Zerobus endpoint to give a client. */
+  /** `http(s)://127.0.0.1:<grpc port>`: the Zerobus endpoint to give a client. */
   get endpoint(): string {
-    return `http://127.0.0.1:${this.grpcPort}`;
+    return `${this.scheme}://127.0.0.1:${this.grpcPort}`;
   }
 
-  /** `http://127.0.0.1:<http port>`: the workspace (OAuth) URL to give a client. */
+  /** `http(s)://127.0.0.1:<http port>`: the workspace (OAuth) URL to give a client. */
   get ucUrl(): string {
-    return `http://127.0.0.1:${this.httpPort}`;
+    return `${this.scheme}://127.0.0.1:${this.httpPort}`;
   }
 
   /** Resolves once at least `count` calls have opened. */

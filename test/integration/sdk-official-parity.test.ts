@@ -11,7 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import { RecordType, ZerobusSdk, loadDescriptorProto } from '../../src/sdk/index.js';
-import { ScriptedZerobusServer, type ScriptedCall, type TokenRequestRecord } from '../helpers/scripted-zerobus-server.js';
+import { status } from '@grpc/grpc-js';
+import {
+  ScriptedZerobusServer,
+  autoAck,
+  type Script,
+  type ScriptedCall,
+  type TokenRequestRecord,
+} from '../helpers/scripted-zerobus-server.js';
 
 const TABLE = 'main.default.air_quality';
 
@@ -40,8 +47,9 @@ const official = createRequire(import.meta.url)(
 async function capture(
   make: (endpoint: string, uc: string) => { client: Client; dispose(): void },
   drive: (client: Client) => Promise<void>,
+  script: Script = autoAck,
 ): Promise<{ tokens: TokenRequestRecord[]; calls: ScriptedCall[] }> {
-  const server = await ScriptedZerobusServer.start();
+  const server = await ScriptedZerobusServer.start(script);
   const { client, dispose } = make(server.endpoint, server.ucUrl);
   try {
     await drive(client);
@@ -144,4 +152,25 @@ test('PROTO stream: same descriptor, records and batches on the wire as the offi
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('recovery: both clients replay the same unacked messages, renumbered from wire offset 0, with a new token', async () => {
+  const script: Script = async (call) => {
+    if (call.index > 0) return autoAck(call);
+    await call.acceptCreate();
+    for (let seen = 0; seen < 3; ) if ((await call.next())?.kind === 'ingest_record') seen++;
+    call.ack(0);
+    call.end(status.UNAVAILABLE, 'moving');
+  };
+  const drive = async (client: Client): Promise<void> => {
+    const stream = await client.createStream({ tableName: TABLE }, 'id', 'secret', { recordType: RecordType.Json, recoveryBackoffMs: 10 });
+    for (let n = 0; n < 3; n++) await stream.ingestRecordOffset({ n });
+    await stream.flush();
+    await stream.close();
+  };
+  const a = await capture(theirs, drive, script);
+  const b = await capture(ours, drive, script);
+  assert.equal(a.calls.length, 2);
+  assert.equal(a.calls[1]!.raw.length, 3);
+  assertSameWire(a, b);
 });
