@@ -101,10 +101,8 @@ export class AccessControl {
     for (const { privilege, securable } of requirements) {
       if (granted(grants, privilege, securable)) continue;
       if (await this.ownsAny(principal, securable)) continue;
-      return {
-        allowed: false,
-        reason: `principal '${principal.displayName}' lacks ${privilege} on ${securable.type.toLowerCase()} ${securable.name}`,
-      };
+      const object = `${securable.type.toLowerCase()} ${securable.name}`;
+      return { allowed: false, reason: `principal '${principal.displayName}' lacks ${privilege} on ${object}` };
     }
     return ALLOWED;
   }

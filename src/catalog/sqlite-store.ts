@@ -198,7 +198,8 @@ class SqliteCatalogStore implements CatalogStore {
       tables: p('SELECT * FROM tables WHERE catalog_name = ? AND schema_name = ? ORDER BY name'),
       insertTable: p(`INSERT INTO tables (catalog_name, schema_name, name, table_id, columns, comment, properties,
           storage_location, owner, created_by, created_at, updated_at)
-        VALUES (@catalog, @schema, @name, @id, @columns, @comment, @properties, @location, @owner, @owner, @now, @now)`),
+        VALUES (@catalog, @schema, @name, @id, @columns, @comment, @properties, @location, @owner, @owner,
+          @now, @now)`),
       deleteTable: p('DELETE FROM tables WHERE catalog_name = ? AND schema_name = ? AND name = ?'),
 
       principalById: p('SELECT * FROM principals WHERE application_id = ?'),
@@ -282,7 +283,8 @@ class SqliteCatalogStore implements CatalogStore {
       const row = { name, id: randomUUID(), comment: opts.comment ?? null, owner: opts.owner, now };
       this.q.insertCatalog.run(row);
       // Databricks gives every new catalog a `default` schema; producers expect `<catalog>.default`.
-      this.q.insertSchema.run({ catalog: name, name: 'default', id: randomUUID(), comment: null, owner: opts.owner, now });
+      const defaultSchema = { catalog: name, name: 'default', id: randomUUID(), comment: null, owner: opts.owner };
+      this.q.insertSchema.run({ ...defaultSchema, now });
       return toCatalogInfo(this.catalogRow(name)!);
     });
   }
@@ -324,8 +326,8 @@ class SqliteCatalogStore implements CatalogStore {
         if (opts.ifNotExists) return toSchemaInfo(existing);
         throw duplicate.schema(catalog, name);
       }
-      const row = { catalog, name, id: randomUUID(), comment: opts.comment ?? null, owner: opts.owner, now: Date.now() };
-      this.q.insertSchema.run(row);
+      const comment = opts.comment ?? null;
+      this.q.insertSchema.run({ catalog, name, id: randomUUID(), comment, owner: opts.owner, now: Date.now() });
       return toSchemaInfo(this.schemaRow(catalog, name)!);
     });
   }
@@ -356,7 +358,10 @@ class SqliteCatalogStore implements CatalogStore {
     });
   }
 
-  async createTable(table: NewTable, opts: { ifNotExists?: boolean } = {}): Promise<{ table: TableInfo; created: boolean }> {
+  async createTable(
+    table: NewTable,
+    opts: { ifNotExists?: boolean } = {},
+  ): Promise<{ table: TableInfo; created: boolean }> {
     return this.write(() => {
       const { catalog, schema, table: name } = table.name;
       this.requireSchema(catalog, schema);

@@ -28,7 +28,10 @@ export function register(program: Command): void {
   const principal = program
     .command('principal')
     .description('manage service principals: the client ids and secrets producers authenticate with');
-  const dataDirOption = ['--data-dir <dir>', 'data directory (default: $TRIBUTARY_DATA_DIR, else ./tributary-data)'] as const;
+  const dataDirOption = [
+    '--data-dir <dir>',
+    'data directory (default: $TRIBUTARY_DATA_DIR, else ./tributary-data)',
+  ] as const;
 
   principal
     .command('create')

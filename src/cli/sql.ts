@@ -14,7 +14,9 @@ interface SqlOptions {
 }
 
 async function readSql(statements: string | undefined, file: string | undefined): Promise<string> {
-  if (statements !== undefined && file !== undefined) throw new Error('give the SQL as an argument or with -f, not both');
+  if (statements !== undefined && file !== undefined) {
+    throw new Error('give the SQL as an argument or with -f, not both');
+  }
   if (file === undefined) {
     if (statements === undefined) throw new Error('no SQL given: pass it as an argument or with -f FILE (- for stdin)');
     return statements;

@@ -6,6 +6,7 @@
 import { TributaryError } from '../../errors.js';
 import type { AccessControl, AccessDecision } from '../access.js';
 import { DEFAULT_CATALOG, DEFAULT_SCHEMA, type Catalog } from '../catalog.js';
+import { missing } from '../catalog-errors.js';
 import type { CatalogStore, Principal, Privilege, TableInfo, TableName } from '../model.js';
 import { formatTableName, normalizeTableName, validateIdentifier } from '../names.js';
 import { assertPrivilegeApplies, withAncestors, type Securable } from '../privileges.js';
@@ -86,7 +87,11 @@ async function demandOwnership(ctx: SqlContext, securable: Securable, action: st
 }
 
 /** Allowed when the principal may use the table for any of the privileges. */
-async function checkTableAny(ctx: SqlContext, table: TableName, privileges: readonly Privilege[]): Promise<AccessDecision> {
+async function checkTableAny(
+  ctx: SqlContext,
+  table: TableName,
+  privileges: readonly Privilege[],
+): Promise<AccessDecision> {
   let first: AccessDecision | undefined;
   for (const privilege of privileges) {
     const decision = await ctx.access.checkTable(ctx.principal, table, privilege);
@@ -117,7 +122,9 @@ async function exists(ctx: SqlContext, securable: Securable): Promise<boolean> {
 async function createCatalog(ctx: SqlContext, s: Extract<Statement, { kind: 'createCatalog' }>): Promise<Outcome> {
   demandAdmin(ctx, 'create catalogs');
   const name = validateIdentifier('catalog', s.name);
-  if (s.ifNotExists && (await ctx.store.getCatalog(name))) return { message: `catalog ${name} already exists; nothing done` };
+  if (s.ifNotExists && (await ctx.store.getCatalog(name))) {
+    return { message: `catalog ${name} already exists; nothing done` };
+  }
   await ctx.catalog.createCatalog(name, {
     owner: ctx.principal.applicationId,
     ...(s.comment === undefined ? {} : { comment: s.comment }),
@@ -130,7 +137,9 @@ async function createSchema(ctx: SqlContext, s: Extract<Statement, { kind: 'crea
   const full = `${catalog}.${schema}`;
   demand(await ctx.access.check(ctx.principal, 'USE CATALOG', { type: 'CATALOG', name: catalog }));
   demand(await ctx.access.check(ctx.principal, 'CREATE SCHEMA', { type: 'CATALOG', name: catalog }));
-  if (s.ifNotExists && (await ctx.store.getSchema(catalog, schema))) return { message: `schema ${full} already exists; nothing done` };
+  if (s.ifNotExists && (await ctx.store.getSchema(catalog, schema))) {
+    return { message: `schema ${full} already exists; nothing done` };
+  }
   await ctx.catalog.createSchema(catalog, schema, {
     owner: ctx.principal.applicationId,
     ...(s.comment === undefined ? {} : { comment: s.comment }),
@@ -206,7 +215,8 @@ async function grantOrRevoke(ctx: SqlContext, s: Extract<Statement, { kind: 'gra
 async function showCatalogs(ctx: SqlContext): Promise<Outcome> {
   const rows: string[][] = [];
   for (const c of await ctx.catalog.listCatalogs()) {
-    if ((await ctx.access.check(ctx.principal, 'USE CATALOG', { type: 'CATALOG', name: c.name })).allowed) rows.push([c.name]);
+    const decision = await ctx.access.check(ctx.principal, 'USE CATALOG', { type: 'CATALOG', name: c.name });
+    if (decision.allowed) rows.push([c.name]);
   }
   return { columns: ['catalog'], rows };
 }
@@ -256,7 +266,10 @@ async function describeTable(ctx: SqlContext, s: Extract<Statement, { kind: 'des
   const table = await ctx.catalog.getTable(name);
   demand(await checkTableAny(ctx, name, ['SELECT', 'MODIFY']));
   const rows = table.columns.map((c) => [c.name, typeDdl(c.type), c.nullable ? 'true' : 'false', c.comment ?? '']);
-  return { columns: ['col_name', 'data_type', 'nullable', 'comment'], rows: s.extended ? [...rows, ...detailRows(table)] : rows };
+  return {
+    columns: ['col_name', 'data_type', 'nullable', 'comment'],
+    rows: s.extended ? [...rows, ...detailRows(table)] : rows,
+  };
 }
 
 async function showGrants(ctx: SqlContext, s: Extract<Statement, { kind: 'showGrants' }>): Promise<Outcome> {
@@ -264,16 +277,18 @@ async function showGrants(ctx: SqlContext, s: Extract<Statement, { kind: 'showGr
   await requireSecurable(ctx, securable);
   const principals = await ctx.store.listPrincipals();
   const only = s.principal === undefined ? undefined : await ctx.store.getPrincipal(s.principal);
-  if (s.principal !== undefined && !only) throw new TributaryError('not_found', `Principal '${s.principal}' does not exist.`, {}, 'PRINCIPAL_DOES_NOT_EXIST');
+  if (s.principal !== undefined && !only) throw missing.principal(s.principal);
   if (only?.applicationId !== ctx.principal.applicationId) await demandOwnership(ctx, securable, 'show grants on');
   const names = new Map(principals.map((p) => [p.applicationId, p.displayName]));
   const rows: string[][] = [];
   // Grants on the containers apply to the object too, so they are listed with where they come from.
-  for (const s2 of withAncestors(securable)) {
-    for (const g of await ctx.store.grantsOn(s2.type, s2.name)) {
-      if (only && g.principal !== only.applicationId) continue;
-      rows.push([names.get(g.principal) ?? g.principal, g.privilege, g.securableType, g.securableName]);
-    }
+  for (const source of withAncestors(securable)) {
+    const here = (await ctx.store.grantsOn(source.type, source.name))
+      .filter((g) => !only || g.principal === only.applicationId)
+      .map((g) => [names.get(g.principal) ?? g.principal, g.privilege, g.securableType, g.securableName]);
+    // By name, then privilege: application ids are random, so their order means nothing to a reader.
+    here.sort(([a = '', p = ''], [b = '', q = '']) => a.localeCompare(b) || p.localeCompare(q));
+    rows.push(...here);
   }
   return { columns: ['Principal', 'ActionType', 'ObjectType', 'ObjectKey'], rows };
 }
@@ -318,7 +333,8 @@ export async function* runSql(text: string, ctx: SqlContext): AsyncGenerator<Sql
     } catch (error) {
       if (!(error instanceof TributaryError) || statements.length === 1) throw error;
       const shown = statementText.length > 60 ? `${statementText.slice(0, 60)}…` : statementText;
-      throw new TributaryError(error.kind, `${error.message} (statement ${i + 1}: ${shown})`, error.context, error.errorCode);
+      const message = `${error.message} (statement ${i + 1}: ${shown})`;
+      throw new TributaryError(error.kind, message, error.context, error.errorCode);
     }
     yield 'message' in outcome
       ? { statement: statementText, columns: [], rows: [], message: outcome.message }

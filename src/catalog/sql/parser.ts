@@ -12,7 +12,7 @@ import type { ObjectName, ParsedStatement, SecurableRef, Statement } from './sta
 /** Longer SQL is refused before parsing: DDL is never this large, and parsing cost stays bounded. */
 export const MAX_SQL_LENGTH = 1024 * 1024;
 
-const PRIVILEGE_LIST = 'a privilege (SELECT, MODIFY, USE CATALOG, USE SCHEMA, CREATE TABLE, CREATE SCHEMA, ALL PRIVILEGES)';
+const PRIVILEGE_LIST = `a privilege (${PRIVILEGES.join(', ')})`;
 
 /** Table clauses Databricks has and Tributary refuses, with the reason shown to the user. */
 const UNSUPPORTED_TABLE_CLAUSES: Readonly<Record<string, string>> = {
@@ -225,7 +225,8 @@ class Parser {
     if (end.kind !== 'end' && !(end.kind === 'symbol' && end.text === ';')) {
       this.fail(end, "USING DELTA, COMMENT, TBLPROPERTIES, ';' or end of input");
     }
-    return { kind: 'createTable', name, ifNotExists, columns, properties, ...(comment === undefined ? {} : { comment }) };
+    const described = comment === undefined ? {} : { comment };
+    return { kind: 'createTable', name, ifNotExists, columns, properties, ...described };
   }
 
   private columnDefinition(): StructField {
@@ -257,7 +258,8 @@ class Parser {
     if (!this.acceptSymbol(')')) {
       do {
         const keyToken = this.peek();
-        const key = keyToken.kind === 'string' ? this.next().text : this.objectName(Infinity, 'a property key').join('.');
+        const key =
+          keyToken.kind === 'string' ? this.next().text : this.objectName(Infinity, 'a property key').join('.');
         if (entries.some(([k]) => k === key)) {
           throw syntaxError(this.source, keyToken.start, `duplicate table property ${JSON.stringify(key)}`);
         }
@@ -319,7 +321,7 @@ class Parser {
     this.expectKeyword('ON');
     const securable = this.securable();
     this.expectKeyword(kind === 'grant' ? 'TO' : 'FROM');
-    const principal = this.identifier('a principal (application id or name, in backquotes if it has special characters)');
+    const principal = this.identifier('a principal (application id or name, backquoted if needed)');
     return { kind, privileges, securable, principal };
   }
 
@@ -334,14 +336,17 @@ class Parser {
         return { kind: 'showCatalogs' };
       case 'SCHEMAS':
       case 'DATABASES':
-        return inClause() ? { kind: 'showSchemas', catalog: this.identifier('a catalog name') } : { kind: 'showSchemas' };
+        if (!inClause()) return { kind: 'showSchemas' };
+        return { kind: 'showSchemas', catalog: this.identifier('a catalog name') };
       case 'TABLES':
-        return inClause() ? { kind: 'showTables', schema: this.objectName(2, 'a schema name') } : { kind: 'showTables' };
+        if (!inClause()) return { kind: 'showTables' };
+        return { kind: 'showTables', schema: this.objectName(2, 'a schema name') };
       case 'GRANTS': {
         const principal = this.isKeyword(this.peek(), 'ON') ? undefined : this.identifier('a principal or ON');
         this.expectKeyword('ON');
         const securable = this.securable();
-        return principal === undefined ? { kind: 'showGrants', securable } : { kind: 'showGrants', principal, securable };
+        if (principal === undefined) return { kind: 'showGrants', securable };
+        return { kind: 'showGrants', principal, securable };
       }
     }
   }
@@ -370,6 +375,8 @@ export function parseSql(text: string): ParsedStatement[] {
     const statement = parser.statement();
     statements.push({ statement, text: text.slice(first.start, parser.lastEnd) });
     const after = parser.peek();
-    if (after.kind !== 'end' && !(after.kind === 'symbol' && after.text === ';')) parser.fail(after, "';' or end of input");
+    if (after.kind !== 'end' && !(after.kind === 'symbol' && after.text === ';')) {
+      parser.fail(after, "';' or end of input");
+    }
   }
 }

@@ -282,7 +282,7 @@ describe('SQL parser: syntax errors name line, column, what was expected and wha
   });
 
   it('counts lines and columns across statements and comments', () => {
-    syntaxError('SHOW CATALOGS;\n-- comment\n  GRANT SELEC ON t TO bot', 3, 9, /^expected a privilege \(SELECT, MODIFY, .*\), found 'SELEC'$/);
+    syntaxError('SHOW CATALOGS;\n-- comment\n  GRANT SELEC ON t TO bot', 3, 9, /^expected a privilege \(USE CATALOG, .*, ALL PRIVILEGES\), found 'SELEC'$/);
     syntaxError('CREATE TABLE t (\n  a INT,\n  b FLOAT8\n)', 3, 5, "unknown type 'float8'");
     syntaxError('CREATE TABLE t (a INT,\n  b STRUCT<c: INT>>)', 2, 19, "expected NOT NULL, COMMENT, ',' or ')', found '>'");
   });
