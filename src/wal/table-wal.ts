@@ -8,7 +8,7 @@
  * whole group and every later append: nothing is acknowledged that might not be on disk, and after a failed
  * fdatasync the page cache cannot be trusted, so only a restart (and recovery) reopens the WAL.
  */
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TributaryError } from '../errors.js';
 import type { WalSettings } from '../server/config.js';
@@ -304,9 +304,10 @@ export class TableWal {
   private async deleteSegmentsThrough(position: WalPosition): Promise<number> {
     let deleted = 0;
     // Oldest first, each deletion made durable before the next: a crash must never leave a gap in the sequence.
+    // The list changes only after the file is gone, so a failed deletion leaves memory agreeing with the disk.
     while (this.segments.length > 1 && this.segments[1]!.firstSeq - 1 <= position) {
-      const [oldest] = this.segments.splice(0, 1);
-      await unlink(oldest!.path);
+      await rm(this.segments[0]!.path, { force: true });
+      this.segments.shift();
       await this.durability.syncDirectory(this.dir);
       deleted++;
     }
