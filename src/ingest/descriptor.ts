@@ -385,6 +385,7 @@ class TypeIndex {
   }
 
   private add(m: MessageDescriptor, path: string): void {
+    if (this.messages.has(path)) throw invalid(`descriptor_proto declares message ${path} twice`);
     this.messages.set(path, m);
     this.names.set(m, path);
     for (const e of m.enumNames) this.enums.add(`${path}.${e}`);
@@ -586,19 +587,18 @@ class FieldCheck {
     return { kind: 'map', key: keyPlan.kind === 'scalar' ? keyPlan : keyCheck.fail(keyExpected), value: valuePlan, type };
   }
 
-  /** The protobuf spelling(s) a column type is expected as. */
-  private expectedFor(type: DataType): string {
+  /** The protobuf spelling a column type is expected as; alternatives are listed for scalars only. */
+  private expectedFor(type: DataType, alternatives = true): string {
     switch (type.kind) {
       case 'array':
-        return `repeated ${this.expectedFor(type.element)}`;
+        return `repeated ${this.expectedFor(type.element, false)}`;
       case 'map':
-        return `map<${this.expectedFor(type.key)}, ${this.expectedFor(type.value)}>`;
+        return `map<${this.expectedFor(type.key, false)}, ${this.expectedFor(type.value, false)}>`;
       case 'struct':
-        return 'a nested message';
+        return alternatives ? 'a nested message' : 'message';
       default: {
-        const codecs = ACCEPTED_CODECS[type.kind] ?? [];
-        const [first, ...others] = codecs;
-        return others.length === 0 ? (first ?? 'nothing') : `${first} (or ${others.join(', ')})`;
+        const [first, ...others] = ACCEPTED_CODECS[type.kind] ?? [];
+        return !alternatives || others.length === 0 ? (first ?? 'nothing') : `${first} (or ${others.join(', ')})`;
       }
     }
   }

@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ProtoWriter, WireType } from '../../../src/protocol/protobuf-wire.js';
+import { compileJsonDecoder } from '../../../src/ingest/json-decoder.js';
+import { compileProtoDecoder } from '../../../src/ingest/proto-decoder.js';
+import { RowBatch } from '../../../src/ingest/row-batch.js';
+import { EVERY_TYPE_PROTO, EVERY_TYPE_TABLE, assertRejects, columns, protoFixture, roundTrip } from './helpers.js';
+
+const fixture = protoFixture(EVERY_TYPE_PROTO, 'gen.every_type');
+
+/** Field numbers of EVERY_TYPE_PROTO. */
+const F = { s: 1, i8: 3, i32: 5, i64: 6, dec: 9, ints: 14, names: 15, attrs: 16, loc: 17, items: 18, places: 19, id: 20 };
+
+/** A record written by hand, for what protobufjs would never produce. */
+function record(write: (w: ProtoWriter) => void, withId = true): Uint8Array {
+  const w = new ProtoWriter();
+  if (withId) w.tag(F.id, WireType.VARINT).int64(1);
+  write(w);
+  return w.finish().slice();
+}
+
+function decodeProto(records: Uint8Array[], cols = EVERY_TYPE_TABLE, descriptor = fixture.descriptor): RowBatch {
+  const decoder = compileProtoDecoder(descriptor, cols);
+  const batch = new RowBatch(cols);
+  records.forEach((r, i) => decoder.decode(r, batch, BigInt(i)));
+  return batch;
+}
+
+function rejectProto(bytes: Uint8Array, fragments: (string | RegExp)[], field?: string): void {
+  const decoder = compileProtoDecoder(fixture.descriptor, EVERY_TYPE_TABLE);
+  const batch = new RowBatch(EVERY_TYPE_TABLE);
+  assertRejects(() => decoder.decode(bytes, batch, 5n), ['offset 5', ...fragments], { offset: 5n, ...(field ? { field } : {}) });
+  assert.equal(batch.rowCount, 0);
+}
+
+describe('Protobuf decoder: records from protobufjs decode to the same rows as the equivalent JSON', () => {
+  const records: Record<string, unknown>[] = [
+    {
+      s: 'héllo ☃ 𝄞 and a string long enough to take the native UTF-8 check',
+      b: true,
+      i8: -128,
+      i16: 32767,
+      i32: -2147483648,
+      i64: '-9223372036854775808',
+      f: 1.5,
+      d: 0.1,
+      dec: '-1234567890123456789012345678.0123456789',
+      day: 19723,
+      ts: 1735689600123456,
+      tsn: -1,
+      bin: 'AAEC/w==',
+      ints: [1, -2, 2147483647],
+      names: ['a', '', 'ü'],
+      attrs: { '7': 'seven', '-1': 'minus one' },
+      loc: { lat: 52.5, lon: 13.4 },
+      items: [{ x: '9223372036854775807', tags: ['t1', 't2'], at: { lat: 1 } }, { tags: [] }],
+      places: { home: { lat: 1, lon: 2 }, work: {} },
+      id: 42,
+    },
+    { id: 1, ints: [], names: [], attrs: {}, items: [], places: {} },
+    { id: 2, b: false, i32: 0, s: '', loc: {}, ints: [0], names: [], attrs: { '0': '' }, items: [{ tags: ['x'] }], places: {} },
+  ];
+
+  it('decodes every type and nested combination exactly', () => {
+    const proto = roundTrip(decodeProto(records.map((r) => fixture.encode(r))));
+    const jsonDecoder = compileJsonDecoder(EVERY_TYPE_TABLE);
+    const jsonBatch = new RowBatch(EVERY_TYPE_TABLE);
+    records.forEach((r, i) => jsonDecoder.decode(JSON.stringify(r), jsonBatch, BigInt(i)));
+    assert.deepEqual(proto, roundTrip(jsonBatch));
+    assert.equal(proto[0]!.i64, -9223372036854775808n);
+    assert.equal(proto[0]!.ts, 1735689600123456n);
+    assert.deepEqual(proto[0]!.items, [
+      { x: 9223372036854775807n, tags: ['t1', 't2'], at: { lat: 1, lon: null } },
+      { x: null, tags: [], at: null },
+    ]);
+  });
+
+  it('reads the descriptor with protoc-style fully qualified type names the same way', () => {
+    const bytes = records.map((r) => fixture.encode(r));
+    assert.deepEqual(roundTrip(decodeProto(bytes, EVERY_TYPE_TABLE, fixture.qualifiedDescriptor)), roundTrip(decodeProto(bytes)));
+  });
+
+  it('reads records handed over as views into a larger buffer', () => {
+    const bytes = fixture.encode(records[0]!);
+    const big = Buffer.alloc(bytes.length + 10);
+    big.set(bytes, 7);
+    assert.deepEqual(roundTrip(decodeProto([big.subarray(7, 7 + bytes.length)])), roundTrip(decodeProto([bytes])));
+  });
+
+  it('turns absent repeated and map fields into empty values, absent optional fields into nulls', () => {
+    const [row] = roundTrip(decodeProto([fixture.encode({ id: 3 })]));
+    assert.deepEqual(row, {
+      ...Object.fromEntries(EVERY_TYPE_TABLE.map((c) => [c.name, null])),
+      ints: [],
+      names: [],
+      attrs: [],
+      items: [],
+      places: [],
+      id: 3n,
+    });
+  });
+});
+
+describe('Protobuf decoder: protobuf semantics', () => {
+  it('accepts packed and unpacked repeated scalars in any mix', () => {
+    const bytes = record((w) => {
+      w.tag(F.ints, WireType.LENGTH_DELIMITED).fork().int32(1).int32(-2).ldelim();
+      w.tag(F.ints, WireType.VARINT).int32(3);
+      w.tag(F.ints, WireType.LENGTH_DELIMITED).fork().int32(4).ldelim();
+    });
+    assert.deepEqual(roundTrip(decodeProto([bytes]))[0]!.ints, [1, -2, 3, 4]);
+  });
+
+  it('keeps the last occurrence of a scalar and merges occurrences of a message', () => {
+    const bytes = record((w) => {
+      w.tag(F.i32, WireType.VARINT).int32(1);
+      w.tag(F.s, WireType.LENGTH_DELIMITED).string('first');
+      w.tag(F.loc, WireType.LENGTH_DELIMITED).fork().tag(1, WireType.FIXED64).double(1).tag(2, WireType.FIXED64).double(2).ldelim();
+      w.tag(F.i32, WireType.VARINT).int32(2);
+      w.tag(F.loc, WireType.LENGTH_DELIMITED).fork().tag(2, WireType.FIXED64).double(3).ldelim();
+      w.tag(F.s, WireType.LENGTH_DELIMITED).string('last');
+    });
+    const [row] = roundTrip(decodeProto([bytes]));
+    assert.equal(row!.i32, 2);
+    assert.equal(row!.s, 'last');
+    assert.deepEqual(row!.loc, { lat: 1, lon: 3 });
+  });
+
+  it('keeps the last value of a repeated map key, and defaults for absent keys and values', () => {
+    const entry = (w: ProtoWriter, key: number | undefined, value: string | undefined): void => {
+      w.tag(F.attrs, WireType.LENGTH_DELIMITED).fork();
+      if (key !== undefined) w.tag(1, WireType.VARINT).int32(key);
+      if (value !== undefined) w.tag(2, WireType.LENGTH_DELIMITED).string(value);
+      w.ldelim();
+    };
+    const bytes = record((w) => {
+      entry(w, 1, 'a');
+      entry(w, 2, 'b');
+      entry(w, 1, 'c');
+      entry(w, undefined, 'zero');
+      entry(w, 3, undefined);
+      w.tag(F.places, WireType.LENGTH_DELIMITED).fork().tag(1, WireType.LENGTH_DELIMITED).string('nowhere').ldelim();
+    });
+    const [row] = roundTrip(decodeProto([bytes]));
+    assert.deepEqual(row!.attrs, [
+      [2, 'b'],
+      [1, 'c'],
+      [0, 'zero'],
+      [3, ''],
+    ]);
+    assert.deepEqual(row!.places, [['nowhere', { lat: null, lon: null }]]);
+  });
+
+  it('reads every integer encoding the descriptor may declare', () => {
+    const variants = protoFixture(
+      `syntax = "proto2"; message V {
+         optional sint32 a = 1; optional sfixed32 b = 2; optional fixed32 c = 3; optional uint32 d = 4;
+         optional sint64 e = 5; optional sfixed64 f = 6; optional fixed64 g = 7; optional uint64 h = 8; optional int32 i = 9; }`,
+      'V',
+    );
+    const cols = columns([
+      ['a', 'int'],
+      ['b', 'smallint'],
+      ['c', 'bigint'],
+      ['d', 'int'],
+      ['e', 'bigint'],
+      ['f', 'timestamp'],
+      ['g', 'bigint'],
+      ['h', 'bigint'],
+      ['i', 'bigint'],
+    ]);
+    const value = { a: -5, b: -300, c: 4294967295, d: 2147483647, e: '-9223372036854775808', f: '-1', g: '9223372036854775807', h: '12', i: -7 };
+    const rows = roundTrip(decodeProto([variants.encode(value)], cols, variants.descriptor));
+    assert.deepEqual(rows[0], { a: -5, b: -300, c: 4294967295n, d: 2147483647, e: -9223372036854775808n, f: -1n, g: 9223372036854775807n, h: 12n, i: -7n });
+    assertRejects(() => decodeProto([variants.encode({ h: '9223372036854775808' })], cols, variants.descriptor), ['field h', 'BIGINT (a signed 64-bit integer)', '9223372036854775808']);
+    assertRejects(() => decodeProto([variants.encode({ d: 2147483648 })], cols, variants.descriptor), ['field d', 'INT (an integer from -2147483648 to 2147483647)']);
+    assertRejects(() => decodeProto([variants.encode({ b: 40000 })], cols, variants.descriptor), ['field b', 'SMALLINT']);
+  });
+});
+
+describe('Protobuf decoder: errors name offset, field and problem', () => {
+  it('range-checks TINYINT/SMALLINT and never truncates an int32 that does not fit', () => {
+    rejectProto(record((w) => w.tag(F.i8, WireType.VARINT).int32(200)), ['field i8', 'TINYINT (an integer from -128 to 127)', 'the number 200'], 'i8');
+    rejectProto(record((w) => w.tag(F.i32, WireType.VARINT).int64(2n ** 40n)), ['field i32', 'INT', '1099511627776'], 'i32');
+  });
+
+  it('refuses a wrong wire type', () => {
+    rejectProto(record((w) => w.tag(F.i32, WireType.LENGTH_DELIMITED).string('x')), ['field i32', 'wire type 2 (length-delimited)', 'declares int32', 'wire type 0 (varint)'], 'i32');
+    rejectProto(record((w) => w.tag(F.loc, WireType.VARINT).int32(1)), ['field loc', 'declares a message'], 'loc');
+    rejectProto(
+      record((w) => w.tag(F.places, WireType.LENGTH_DELIMITED).fork().tag(1, WireType.LENGTH_DELIMITED).string('k').tag(2, WireType.LENGTH_DELIMITED).fork().tag(1, WireType.VARINT).int32(1).ldelim().ldelim()),
+      ['field places["k"].lat', 'wire type 0', 'declares double'],
+      'places["k"].lat',
+    );
+  });
+
+  it('refuses unknown field numbers, at any depth', () => {
+    rejectProto(record((w) => w.tag(99, WireType.VARINT).int32(1)), ['unknown field number 99', 'descriptor message every_type has no such field']);
+    rejectProto(
+      record((w) => w.tag(F.items, WireType.LENGTH_DELIMITED).fork().ldelim().tag(F.items, WireType.LENGTH_DELIMITED).fork().tag(7, WireType.FIXED32).fixed32(1).ldelim()),
+      ['field items[1]', 'unknown field number 7 (32-bit)', 'message Items'],
+      'items[1]',
+    );
+  });
+
+  it('refuses absent NOT NULL columns and absent proto2 required fields', () => {
+    rejectProto(record(() => {}, false), ['field id', 'is NOT NULL (BIGINT) but the record has no value for it'], 'id');
+    const requiredOnly = protoFixture(`syntax = "proto2"; message R { required int32 temp = 1; }`, 'R');
+    const nullable = columns([['temp', 'int']]);
+    assertRejects(() => decodeProto([new Uint8Array(0)], nullable, requiredOnly.descriptor), ['field temp', 'declared required in the descriptor']);
+  });
+
+  it('refuses strings that are not UTF-8, short or long', () => {
+    const bad = (n: number): Uint8Array => new Uint8Array([...Buffer.from('a'.repeat(n)), 0xc3, 0x28]);
+    rejectProto(record((w) => w.tag(F.s, WireType.LENGTH_DELIMITED).bytes(bad(3))), ['field s', 'not valid UTF-8'], 's');
+    rejectProto(
+      record((w) => w.tag(F.names, WireType.LENGTH_DELIMITED).string('ok').tag(F.names, WireType.LENGTH_DELIMITED).bytes(bad(100))),
+      ['field names[1]', 'not valid UTF-8'],
+      'names[1]',
+    );
+  });
+
+  it('checks decimal text', () => {
+    rejectProto(record((w) => w.tag(F.dec, WireType.LENGTH_DELIMITED).string('1.12345678901')), ['field dec', 'DECIMAL(38,10)', '11 digits after the decimal point'], 'dec');
+  });
+
+  it('refuses malformed bytes', () => {
+    const good = fixture.encode({ id: 1, s: 'abc' });
+    rejectProto(good.subarray(0, good.length - 1), ['not a valid protobuf message']);
+    rejectProto(new Uint8Array([0x0a, 0x05, 0x61]), ['not a valid protobuf message', 'runs past the end']);
+    rejectProto(new Uint8Array([0xa0, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), ['not a valid protobuf message', 'varint']);
+    // A nested field that runs past the end of its message, though not past the record.
+    rejectProto(
+      record((w) => w.tag(F.loc, WireType.LENGTH_DELIMITED).raw(new Uint8Array([0x02, 0x09, 0x00])).raw(new Uint8Array(8))),
+      ['not a valid protobuf message'],
+    );
+    rejectProto(record((w) => w.tag(F.ints, WireType.LENGTH_DELIMITED).raw(new Uint8Array([0x01, 0x80])).tag(F.i32, WireType.VARINT).int32(1)), ['not a valid protobuf message', 'packed field ints']);
+  });
+});
+
+describe('Protobuf decoder: a failing message leaves the batch exactly as before', () => {
+  it('rolls back a failed record and a batch message with a failed record', () => {
+    const decoder = compileProtoDecoder(fixture.descriptor, EVERY_TYPE_TABLE);
+    const batch = new RowBatch(EVERY_TYPE_TABLE);
+    const good = fixture.encode({ id: 1, s: 'kept', items: [{ tags: ['a'] }], places: { p: { lat: 1 } }, attrs: { '1': 'x' } });
+    decoder.decode(good, batch, 0n);
+    const before = roundTrip(batch);
+    const size = batch.byteSize;
+    // Fails late: after the string, list, map and struct columns have received values.
+    const late = record((w) => {
+      w.tag(F.s, WireType.LENGTH_DELIMITED).string('dropped');
+      w.tag(F.items, WireType.LENGTH_DELIMITED).fork().tag(2, WireType.LENGTH_DELIMITED).string('dropped').ldelim();
+      w.tag(F.places, WireType.LENGTH_DELIMITED).fork().tag(1, WireType.LENGTH_DELIMITED).string('dropped').ldelim();
+    }, false);
+    assertRejects(() => decoder.decode(late, batch, 1n), ['field id']);
+    assertRejects(() => decoder.decodeBatch([good, good, late], batch, 2n), ['record 2 of the batch at offset 2', 'field id']);
+    assert.equal(batch.rowCount, 1);
+    assert.equal(batch.byteSize, size);
+    assert.deepEqual(roundTrip(batch), before);
+    decoder.decodeBatch([good, good], batch, 3n);
+    assert.equal(batch.rowCount, 3);
+  });
+});
