@@ -62,17 +62,20 @@ export function toArrowType(type: DataType): ArrowType {
       return new Binary();
     case 'array':
       return new List(new Field('element', toArrowType(type.element), type.containsNull));
-    case 'map':
-      return new Map_(
-        new Field(
-          'key_value',
-          new Struct<{ key: ArrowType; value: ArrowType }>([
-            new Field('key', toArrowType(type.key), false),
-            new Field('value', toArrowType(type.value), type.valueContainsNull),
-          ]),
-          false,
-        ),
+    case 'map': {
+      const entries = new Field(
+        'key_value',
+        new Struct<{ key: ArrowType; value: ArrowType }>([
+          new Field('key', toArrowType(type.key), false),
+          new Field('value', toArrowType(type.value), type.valueContainsNull),
+        ]),
+        false,
       );
+      const map = new Map_(entries);
+      // apache-arrow's Map_ renames its entries field to `entries`; restore the Parquet spec's name.
+      (map.children[0] as { name: string }).name = 'key_value';
+      return map;
+    }
     case 'struct':
       return new Struct(type.fields.map(toArrowField));
     case 'variant':

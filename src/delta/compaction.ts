@@ -1,0 +1,147 @@
+/**
+ * Compaction (OPTIMIZE): small data files are rewritten as one, committed as `remove` of the old files and
+ * `add` of the new one, all with `dataChange: false` so streaming readers skip the commit. It runs beside
+ * ingestion: only the final commit goes through the log, and appends never conflict with it.
+ */
+import { randomUUID } from 'node:crypto';
+import { TributaryError } from '../errors.js';
+import { ENGINE_INFO, dataKey, encodeDataPath, type Action, type AddFile } from './actions.js';
+import type { ConflictCheck, DeltaLog } from './delta-log.js';
+import { readParquetBatches, writeDataFile, type EncodedFile } from './parquet-file.js';
+import type { ParquetWorkerPool } from './parquet-pool.js';
+import { schemaFields } from './table-state.js';
+
+export interface CompactionOptions {
+  /** Compact only when at least this many small files exist. */
+  readonly minFiles: number;
+  /** Files at least this big are left alone. */
+  readonly targetFileBytes?: number;
+  /** Bytes read for one compaction; the rest waits for the next round. */
+  readonly maxInputBytes?: number;
+  readonly now?: () => number;
+}
+
+export interface CompactionResult {
+  readonly version: number;
+  readonly filesRemoved: number;
+  readonly bytesRemoved: number;
+  readonly fileAdded: string;
+  readonly bytesAdded: number;
+}
+
+const DEFAULT_TARGET_FILE_BYTES = 128 * 1024 * 1024;
+const DEFAULT_MAX_INPUT_BYTES = 512 * 1024 * 1024;
+
+/** The small files to rewrite, oldest first, or none when there are too few. */
+export function pickFilesToCompact(files: readonly AddFile[], opts: CompactionOptions): AddFile[] {
+  const target = opts.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES;
+  const budget = opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const small = files.filter((f) => f.size < target).sort((a, b) => a.modificationTime - b.modificationTime);
+  if (small.length < Math.max(2, opts.minFiles)) return [];
+  const picked: AddFile[] = [];
+  let bytes = 0;
+  for (const file of small) {
+    if (picked.length >= 2 && bytes + file.size > budget) break;
+    picked.push(file);
+    bytes += file.size;
+  }
+  return picked.length >= 2 ? picked : [];
+}
+
+/** Compacts the table's small files once; undefined when there was nothing to do. */
+export async function compactTable(
+  log: DeltaLog,
+  pool: ParquetWorkerPool | undefined,
+  opts: CompactionOptions,
+): Promise<CompactionResult | undefined> {
+  const now = opts.now ?? Date.now;
+  const snapshot = log.snapshot();
+  const picked = pickFilesToCompact(snapshot.files, opts);
+  if (picked.length === 0) return undefined;
+
+  const fields = schemaFields(snapshot.metadata);
+  const inputs = await Promise.all(
+    picked.map(async (file) => {
+      const bytes = await log.store.get(dataKey(file.path));
+      if (bytes === undefined) throw new TributaryError('internal', `data file ${file.path} is missing`);
+      return bytes;
+    }),
+  );
+  const encoded: EncodedFile = pool
+    ? await pool.compactFiles(fields, inputs)
+    : writeDataFile(fields, inputs.flatMap(readParquetBatches));
+
+  const name = `part-${randomUUID()}.zstd.parquet`;
+  await log.store.put(name, encoded.bytes);
+  const timestamp = now();
+  const actions: Action[] = [
+    ...picked.map(
+      (file): Action => ({
+        remove: {
+          path: file.path,
+          deletionTimestamp: timestamp,
+          dataChange: false,
+          extendedFileMetadata: true,
+          partitionValues: file.partitionValues,
+          size: file.size,
+        },
+      }),
+    ),
+    {
+      add: {
+        path: encodeDataPath(name),
+        partitionValues: {},
+        size: encoded.bytes.byteLength,
+        modificationTime: timestamp,
+        dataChange: false,
+        stats: encoded.stats,
+      },
+    },
+    {
+      commitInfo: {
+        timestamp,
+        operation: 'OPTIMIZE',
+        operationParameters: { predicate: '[]', zOrderBy: '[]' },
+        engineInfo: ENGINE_INFO,
+        isBlindAppend: false,
+      },
+    },
+  ];
+
+  let outcome;
+  try {
+    outcome = await log.commit(actions, compactionCheck(new Set(picked.map((f) => f.path))));
+  } catch (error) {
+    // Only a judged conflict is certain not to have committed; after an I/O error the file may be referenced.
+    if (error instanceof CompactionConflict) await log.store.delete(name);
+    throw error;
+  }
+  return {
+    version: outcome.version,
+    filesRemoved: picked.length,
+    bytesRemoved: picked.reduce((n, f) => n + f.size, 0),
+    fileAdded: name,
+    bytesAdded: encoded.bytes.byteLength,
+  };
+}
+
+/** Another writer removed one of the files being compacted (a concurrent OPTIMIZE or a delete). */
+export class CompactionConflict extends TributaryError {
+  constructor(message: string) {
+    super('failed_precondition', message);
+  }
+}
+
+function compactionCheck(inputs: ReadonlySet<string>): ConflictCheck {
+  return (winner) => {
+    for (const action of winner) {
+      if ('remove' in action && inputs.has(action.remove.path)) {
+        throw new CompactionConflict(`compaction lost: ${action.remove.path} was removed by a concurrent commit`);
+      }
+      if ('metaData' in action || 'protocol' in action) {
+        throw new CompactionConflict('compaction lost: the table metadata changed meanwhile');
+      }
+    }
+    return 'retry';
+  };
+}

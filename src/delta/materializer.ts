@@ -1,0 +1,345 @@
+/**
+ * Turns a table's durable WAL frames into Delta commits: frames are buffered in memory and flushed every
+ * `flushIntervalMs` or `flushBytes` as one Parquet file (encoded in a worker thread) and one commit whose
+ * `txn` (appId = the WAL's id, version = the last WAL position in the file) makes replay idempotent. After a
+ * commit the WAL is truncated behind it.
+ *
+ * Crash safety: the WAL is the source of truth until a commit covers a position. On start the table's txn
+ * version says what is committed; everything after it is replayed from the WAL. A crash after the Parquet
+ * write leaves an unreferenced file (VACUUM removes it); a crash after the commit but before truncation
+ * replays nothing twice, because replay starts after the committed txn version.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { TableInfo } from '../catalog/model.js';
+import { TributaryError } from '../errors.js';
+import type { MaterializerSettings } from '../server/config.js';
+import { WAL_ORIGIN, walPosition, type WalPosition } from '../wal/position.js';
+import { ENGINE_INFO, encodeDataPath, type Action } from './actions.js';
+import { toArrowSchema } from './arrow-schema.js';
+import { compactTable } from './compaction.js';
+import { DeltaLog, type ConflictCheck } from './delta-log.js';
+import { objectStoreFor, type ObjectStore } from './object-store.js';
+import type { ParquetWorkerPool } from './parquet-pool.js';
+import { isWritable } from './table-create.js';
+import { schemaFields } from './table-state.js';
+import type { StructField } from '../catalog/types.js';
+
+/** What the materializer needs from a table's WAL. */
+export interface MaterializerWal {
+  /** Stable id of the WAL: the Delta `txn.appId`. */
+  readonly walId: string;
+  /** Durable frames after `after`, in order. */
+  replay(after: WalPosition): AsyncIterable<{ readonly seq: WalPosition; readonly payload: Uint8Array }>;
+  /** Releases frames up to `position`: they are committed. */
+  truncateThrough(position: WalPosition): Promise<unknown>;
+}
+
+export interface MaterializerOptions {
+  readonly table: TableInfo;
+  readonly wal: MaterializerWal;
+  readonly settings: MaterializerSettings;
+  readonly pool: ParquetWorkerPool;
+  readonly logger?: Logger;
+  /** Defaults to the store of `table.storageLocation`. */
+  readonly store?: ObjectStore;
+}
+
+/** Counters for `/metrics` and benches. */
+export interface MaterializerMetrics {
+  rowsMaterialized: number;
+  commits: number;
+  filesWritten: number;
+  /** Milliseconds the last successful flush took (encode + write + commit). */
+  lastFlushMs: number;
+  failedFlushes: number;
+  compactions: number;
+}
+
+interface Frame {
+  readonly seq: WalPosition;
+  readonly ipc: Uint8Array;
+  readonly bytes: number;
+}
+
+/** Backoff after a failed flush: doubles from 100 ms up to 30 s. */
+const RETRY_BASE_MS = 100;
+const RETRY_MAX_MS = 30_000;
+/** On close a flush is tried this often; what still fails stays in the WAL for the next start. */
+const CLOSE_ATTEMPTS = 3;
+
+export class Materializer {
+  readonly metrics: MaterializerMetrics = {
+    rowsMaterialized: 0,
+    commits: 0,
+    filesWritten: 0,
+    lastFlushMs: 0,
+    failedFlushes: 0,
+    compactions: 0,
+  };
+
+  private readonly store: ObjectStore;
+  private readonly logger: Logger | undefined;
+  private log: DeltaLog | undefined;
+  private fields: readonly StructField[] = [];
+  private buffer: Frame[] = [];
+  private buffered = 0;
+  private committed: WalPosition = WAL_ORIGIN;
+  /** The last position in memory; a frame must follow it directly. */
+  private lastSeen: WalPosition = WAL_ORIGIN;
+  /** Set when a frame did not follow: the WAL is read again before the next commit. */
+  private gap = false;
+  private flushChain: Promise<void> = Promise.resolve();
+  private flushQueued = false;
+  private timer: NodeJS.Timeout | undefined;
+  private compaction: Promise<void> | undefined;
+  private closing = false;
+
+  constructor(private readonly opts: MaterializerOptions) {
+    this.store = opts.store ?? objectStoreFor(opts.table.storageLocation);
+    this.logger = opts.logger;
+  }
+
+  /** The last WAL position committed to the Delta table. */
+  get committedPosition(): WalPosition {
+    return this.committed;
+  }
+
+  /** Bytes offered but not yet committed (for backpressure). */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** Loads the table, then replays and commits every WAL frame after the table's txn version. */
+  async start(): Promise<void> {
+    const { table, wal, pool, settings, logger } = this.opts;
+    this.log = await DeltaLog.open(this.store, {
+      pool,
+      checkpointInterval: settings.checkpointInterval,
+      ...(logger ? { logger } : {}),
+    });
+    const snapshot = this.log.snapshot();
+    if (!isWritable(snapshot.protocol)) {
+      throw new TributaryError('failed_precondition', `table ${table.fullName} uses Delta features Tributary cannot write`, {
+        table: table.fullName,
+      });
+    }
+    this.fields = schemaFields(snapshot.metadata);
+    if (String(toArrowSchema(this.fields)) !== String(toArrowSchema(table.columns))) {
+      throw new TributaryError('failed_precondition', `the Delta schema of ${table.fullName} differs from the catalog's`, {
+        table: table.fullName,
+      });
+    }
+    this.committed = walPosition(this.log.txnVersion(wal.walId) ?? WAL_ORIGIN);
+    this.lastSeen = this.committed;
+    // A crash between a commit and the truncation behind it leaves segments that are already in Delta.
+    await this.truncate();
+    await this.readWal();
+    await this.flush();
+  }
+
+  /**
+   * Takes a durable WAL frame. Never blocks: the frame is buffered and committed on the next flush (at once
+   * when the buffer reaches `flushBytes`, else within `flushIntervalMs`).
+   */
+  offer(seq: WalPosition, ipc: Uint8Array, _rows: number, bytes: number): void {
+    if (this.closing) throw new TributaryError('unavailable', 'the materializer is closed');
+    this.accept(seq, ipc, bytes);
+    if (this.buffered >= this.opts.settings.flushBytes) this.scheduleFlush();
+    else this.armTimer();
+  }
+
+  /** Commits everything buffered now; resolves when it is in the Delta table. */
+  flush(): Promise<void> {
+    const run = this.flushChain.then(() => this.flushBuffered());
+    this.flushChain = run.catch(() => {});
+    return run;
+  }
+
+  /** Final flush; waits for background compaction and checkpoints. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    await this.compaction;
+    await this.log?.idle();
+  }
+
+  private accept(seq: WalPosition, ipc: Uint8Array, bytes: number): void {
+    if (seq <= this.lastSeen) return;
+    if (seq !== this.lastSeen + 1) {
+      // Committing past a frame never seen would lose it; the WAL has it, so read it from there.
+      this.gap = true;
+      return;
+    }
+    if (this.gap) return;
+    this.buffer.push({ seq, ipc, bytes });
+    this.buffered += bytes;
+    this.lastSeen = seq;
+  }
+
+  /** Appends the WAL's durable frames after what is in memory. */
+  private async readWal(): Promise<void> {
+    this.gap = false;
+    for await (const frame of this.opts.wal.replay(this.lastSeen)) {
+      this.accept(frame.seq, frame.payload, frame.payload.byteLength);
+      if (this.buffered >= this.opts.settings.flushBytes) await this.commitBuffered(false);
+    }
+  }
+
+  private armTimer(): void {
+    if (this.timer !== undefined || this.buffer.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.scheduleFlush();
+    }, this.opts.settings.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flush().catch((error: unknown) => this.logger?.error({ err: error }, 'Delta flush failed'));
+  }
+
+  private async flushBuffered(): Promise<void> {
+    this.flushQueued = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (;;) {
+      if (this.gap) await this.readWal();
+      if (this.buffer.length === 0) return;
+      await this.commitBuffered(true);
+    }
+  }
+
+  /** Commits a prefix of the buffer of at most `flushBytes`, retrying failures with backoff. */
+  private async commitBuffered(retry: boolean): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.commitPrefix();
+        this.armTimer();
+        return;
+      } catch (error) {
+        this.metrics.failedFlushes++;
+        const giveUp = !retry || (this.closing && attempt >= CLOSE_ATTEMPTS);
+        this.logger?.error({ err: error, attempt, giveUp }, 'Delta commit failed; the data stays in the WAL');
+        if (giveUp) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1))));
+      }
+    }
+  }
+
+  private async commitPrefix(): Promise<void> {
+    const log = this.log;
+    if (!log) throw new TributaryError('failed_precondition', 'the materializer was not started');
+    const started = performance.now();
+    const frames: Frame[] = [];
+    let bytes = 0;
+    for (const frame of this.buffer) {
+      if (frames.length > 0 && bytes + frame.bytes > this.opts.settings.flushBytes) break;
+      frames.push(frame);
+      bytes += frame.bytes;
+    }
+    const first = frames[0]!.seq;
+    const last = frames[frames.length - 1]!.seq;
+
+    const encoded = await this.opts.pool.encodeFile(
+      this.fields,
+      frames.map((f) => f.ipc),
+    );
+    const name = `part-${randomUUID()}.zstd.parquet`;
+    await this.store.put(name, encoded.bytes);
+    const now = Date.now();
+    const appId = this.opts.wal.walId;
+    const actions: Action[] = [
+      {
+        add: {
+          path: encodeDataPath(name),
+          partitionValues: {},
+          size: encoded.bytes.byteLength,
+          modificationTime: now,
+          dataChange: true,
+          stats: encoded.stats,
+        },
+      },
+      { txn: { appId, version: last, lastUpdated: now } },
+      {
+        commitInfo: {
+          timestamp: now,
+          operation: 'STREAMING UPDATE',
+          operationParameters: { outputMode: 'Append', queryId: appId, epochId: String(last) },
+          engineInfo: ENGINE_INFO,
+          isBlindAppend: true,
+        },
+      },
+    ];
+    const outcome = await log.commit(actions, appendCheck(appId, first, last, log.metadata.schemaString));
+    if (outcome.kind === 'superseded') {
+      // Our own earlier attempt (whose reply was lost) or a twin already committed these frames.
+      await this.store.delete(name);
+    } else {
+      this.metrics.commits++;
+      this.metrics.filesWritten++;
+      this.metrics.rowsMaterialized += encoded.numRecords;
+      this.metrics.lastFlushMs = performance.now() - started;
+    }
+
+    this.buffer = this.buffer.slice(frames.length);
+    this.buffered -= bytes;
+    this.committed = last;
+    await this.truncate();
+    this.maybeCompact();
+  }
+
+  private async truncate(): Promise<void> {
+    if (this.committed === WAL_ORIGIN) return;
+    try {
+      await this.opts.wal.truncateThrough(this.committed);
+    } catch (error) {
+      // Harmless: the segments stay until the next truncation; replay skips what is committed.
+      this.logger?.warn({ err: error, position: this.committed }, 'WAL truncation failed');
+    }
+  }
+
+  private maybeCompact(): void {
+    const log = this.log;
+    if (!log || this.compaction || this.closing) return;
+    const minFiles = this.opts.settings.compactMinFiles;
+    if (log.fileCount < minFiles) return;
+    this.compaction = compactTable(log, this.opts.pool, { minFiles })
+      .then((result) => {
+        if (result) this.metrics.compactions++;
+      })
+      .catch((error: unknown) => this.logger?.warn({ err: error }, 'compaction failed; it is tried again later'))
+      .finally(() => {
+        this.compaction = undefined;
+      });
+  }
+}
+
+/**
+ * Appends conflict with nothing but a schema or protocol change; a winner carrying our txn at or beyond
+ * our last position already holds these frames.
+ */
+function appendCheck(appId: string, first: WalPosition, last: WalPosition, schemaString: string): ConflictCheck {
+  return (winner) => {
+    let verdict: 'retry' | 'superseded' = 'retry';
+    for (const action of winner) {
+      if ('txn' in action && action.txn.appId === appId && action.txn.version >= first) {
+        if (action.txn.version < last) {
+          throw new TributaryError('internal', `another writer committed WAL positions ${first}..${action.txn.version} of ${appId}`);
+        }
+        verdict = 'superseded';
+      } else if ('metaData' in action && action.metaData.schemaString !== schemaString) {
+        throw new TributaryError('failed_precondition', 'the table schema changed during the commit');
+      } else if ('protocol' in action && !isWritable(action.protocol)) {
+        throw new TributaryError('failed_precondition', 'the table protocol changed to one Tributary cannot write');
+      }
+    }
+    return verdict;
+  };
+}

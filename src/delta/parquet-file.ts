@@ -1,0 +1,95 @@
+/**
+ * Arrow batches → one Parquet data file (arrow-rs in WebAssembly: ZSTD, chunk statistics, logical types
+ * from the Arrow schema) with its Delta statistics. CPU-heavy: called inside the Parquet worker threads.
+ */
+import {
+  RecordBatch,
+  RecordBatchReader,
+  Struct,
+  Table,
+  makeData,
+  tableFromIPC,
+  tableToIPC,
+  type Schema,
+} from 'apache-arrow';
+import * as parquet from 'parquet-wasm/node';
+import type { StructField } from '../catalog/types.js';
+import { TributaryError } from '../errors.js';
+import { toArrowSchema } from './arrow-schema.js';
+import { StatsCollector } from './stats.js';
+
+/** Row groups close at this size, so a full flush (128 MiB by default) is one or two row groups. */
+const ROW_GROUP_BYTES = 128 * 1024 * 1024;
+const ROW_GROUP_ROWS = 8 * 1024 * 1024;
+
+/** A written data file: its bytes, its `add.stats` JSON, and its row count. */
+export interface EncodedFile {
+  readonly bytes: Uint8Array;
+  readonly stats: string;
+  readonly numRecords: number;
+}
+
+/** Decodes Arrow IPC streams (schema + batches each, as the WAL stores them) into batches. */
+export function decodeIpcStreams(payloads: readonly Uint8Array[]): RecordBatch[] {
+  const batches: RecordBatch[] = [];
+  for (const payload of payloads) {
+    for (const batch of RecordBatchReader.from(payload)) batches.push(batch);
+  }
+  return batches;
+}
+
+/**
+ * Re-labels batches with the table's Arrow schema after checking they have its shape, so that files written
+ * from WAL payloads and from older Parquet files (compaction) all carry exactly the table's types.
+ */
+export function conformBatches(fields: readonly StructField[], batches: readonly RecordBatch[]): RecordBatch[] {
+  const schema = toArrowSchema(fields);
+  return batches.map((batch) => {
+    checkSchema(schema, batch.schema);
+    const data = makeData({
+      type: new Struct(schema.fields),
+      length: batch.numRows,
+      nullCount: 0,
+      children: batch.data.children,
+    });
+    return new RecordBatch(schema, data);
+  });
+}
+
+function checkSchema(expected: Schema, actual: Schema): void {
+  const describe = (s: Schema) => s.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
+  if (describe(expected) !== describe(actual)) {
+    throw new TributaryError(
+      'internal',
+      `batch schema (${describe(actual)}) does not match the table schema (${describe(expected)})`,
+    );
+  }
+}
+
+/** Writes batches of the table's schema as one Parquet file and computes its statistics. */
+export function writeDataFile(fields: readonly StructField[], batches: readonly RecordBatch[]): EncodedFile {
+  const conformed = conformBatches(fields, batches);
+  const stats = new StatsCollector(fields);
+  for (const batch of conformed) stats.add(batch);
+  const table = new Table(toArrowSchema(fields), conformed);
+  const bytes = writeParquet(tableToIPC(table, 'stream'));
+  return { bytes, stats: stats.toJson(), numRecords: table.numRows };
+}
+
+/** Encodes one Arrow IPC stream as Parquet with Tributary's writer settings. */
+export function writeParquet(ipcStream: Uint8Array): Uint8Array {
+  const wasmTable = parquet.Table.fromIPCStream(ipcStream);
+  const props = new parquet.WriterPropertiesBuilder()
+    .setCompression(parquet.Compression.ZSTD)
+    .setStatisticsEnabled(parquet.EnabledStatistics.Chunk)
+    .setMaxRowGroupBytes(ROW_GROUP_BYTES)
+    .setMaxRowGroupSize(ROW_GROUP_ROWS)
+    .setCreatedBy('tributary')
+    .build();
+  return parquet.writeParquet(wasmTable, props);
+}
+
+/** Reads a whole Parquet file into Arrow batches. */
+export function readParquetBatches(bytes: Uint8Array): RecordBatch[] {
+  return tableFromIPC(parquet.readParquet(bytes).intoIPCStream()).batches;
+}
