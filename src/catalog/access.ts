@@ -7,7 +7,8 @@
  * - using a schema or table also needs `USE CATALOG` on its catalog and `USE SCHEMA` on its schema.
  *
  * Grants are read from the store on every check, so a GRANT or REVOKE (from any process) takes effect on the
- * next request; a check costs one indexed query, plus owner look-ups only when grants do not suffice.
+ * next request; a check costs one indexed query for the grants on the object's chain, plus owner look-ups
+ * only when grants do not suffice.
  */
 import type { CatalogStore, Grant, Principal, Privilege, SecurableType, TableName } from './model.js';
 import { formatTableName, parseSchemaName, parseTableName, validateIdentifier } from './names.js';
@@ -97,7 +98,9 @@ export class AccessControl {
 
   private async checkAll(principal: Principal, requirements: readonly Requirement[]): Promise<AccessDecision> {
     if (principal.admin) return ALLOWED;
-    const grants = await this.store.grantsOf(principal.applicationId);
+    // Every requirement concerns the last securable or one of its containers, so its chain covers them all.
+    const target = requirements[requirements.length - 1]!.securable;
+    const grants = await this.store.grantsCovering(principal.applicationId, target.type, target.name);
     for (const { privilege, securable } of requirements) {
       if (granted(grants, privilege, securable)) continue;
       if (await this.ownsAny(principal, securable)) continue;

@@ -141,6 +141,11 @@ export interface CatalogStore {
   grantsOn(securableType: SecurableType, securableName: string): Promise<Grant[]>;
   /** Every grant held by a principal. */
   grantsOf(principal: string): Promise<Grant[]>;
+  /**
+   * The grants a principal holds on a securable and on the containers it inherits from (its schema and
+   * catalog): everything an access check on that securable needs, in one indexed read.
+   */
+  grantsCovering(principal: string, securableType: SecurableType, securableName: string): Promise<Grant[]>;
 
   close(): Promise<void>;
 }

@@ -23,7 +23,7 @@ import type {
 } from './model.js';
 import { duplicate, missing, notEmpty } from './catalog-errors.js';
 import { formatTableName } from './names.js';
-import { assertPrivilegeApplies } from './privileges.js';
+import { assertPrivilegeApplies, withAncestors } from './privileges.js';
 import { migrate } from './sqlite-migrations.js';
 import { fromSparkField, toSparkField, type Column } from './types.js';
 
@@ -220,6 +220,14 @@ class SqliteCatalogStore implements CatalogStore {
       grantsOn: p(`SELECT * FROM grants WHERE securable_type = ? AND securable_name = ?
         ORDER BY principal, privilege`),
       grantsOf: p('SELECT * FROM grants WHERE principal = ? ORDER BY securable_type, securable_name, privilege'),
+      // Three primary-key prefix look-ups (an OR would scan all of the principal's grants); an absent level
+      // is passed as NULL, which equals nothing.
+      grantsCovering: p(`
+        SELECT * FROM grants WHERE principal = @principal AND securable_type = 'CATALOG' AND securable_name = @catalog
+        UNION ALL
+        SELECT * FROM grants WHERE principal = @principal AND securable_type = 'SCHEMA' AND securable_name = @schema
+        UNION ALL
+        SELECT * FROM grants WHERE principal = @principal AND securable_type = 'TABLE' AND securable_name = @table`),
       // Names are [a-z0-9_] only, so `name || '.'` is an exact prefix; substr avoids LIKE's `_` wildcard.
       deleteGrantsWithin: p(`DELETE FROM grants WHERE securable_name = @name
         OR substr(securable_name, 1, length(@name) + 1) = @name || '.'`),
@@ -501,6 +509,21 @@ class SqliteCatalogStore implements CatalogStore {
 
   async grantsOf(principal: string): Promise<Grant[]> {
     return this.read(() => (this.q.grantsOf.all(principal) as GrantRow[]).map(toGrant));
+  }
+
+  async grantsCovering(principal: string, securableType: SecurableType, securableName: string): Promise<Grant[]> {
+    const chain = withAncestors({ type: securableType, name: securableName });
+    const nameAt = (type: SecurableType) => chain.find((s) => s.type === type)?.name ?? null;
+    return this.read(() =>
+      (
+        this.q.grantsCovering.all({
+          principal,
+          catalog: nameAt('CATALOG'),
+          schema: nameAt('SCHEMA'),
+          table: nameAt('TABLE'),
+        }) as GrantRow[]
+      ).map(toGrant),
+    );
   }
 
   async close(): Promise<void> {

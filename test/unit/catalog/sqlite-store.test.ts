@@ -201,6 +201,29 @@ describe('SQLite store: principals and grants', () => {
     assert.deepEqual((await store.grantsOn('TABLE', 'main.default.e')).map((g) => g.privilege), ['MODIFY']);
   });
 
+  it('reads the grants covering an object: on it and its containers, for that principal only', async () => {
+    const store = await seeded();
+    const [bot, other] = [await principal(store, 'bot'), await principal(store, 'other')];
+    await store.createSchema('main', 'raw', { owner: 'admin' });
+    for (const name of ['e', 'f']) await store.createTable(newTable(t('main', 'default', name)));
+    await store.createTable(newTable(t('main', 'raw', 'e')));
+    const give = (who: typeof bot, securableType: 'CATALOG' | 'SCHEMA' | 'TABLE', securableName: string) =>
+      store.grant({ principal: who.applicationId, securableType, securableName, privilege: 'ALL PRIVILEGES' });
+    await give(bot, 'CATALOG', 'main');
+    await give(bot, 'SCHEMA', 'main.default');
+    await give(bot, 'SCHEMA', 'main.raw');
+    await give(bot, 'TABLE', 'main.default.e');
+    await give(bot, 'TABLE', 'main.default.f');
+    await give(bot, 'TABLE', 'main.raw.e');
+    await give(other, 'TABLE', 'main.default.e');
+    const covering = async (type: 'CATALOG' | 'SCHEMA' | 'TABLE', name: string) =>
+      (await store.grantsCovering(bot.applicationId, type, name)).map((g) => g.securableName).sort();
+    assert.deepEqual(await covering('TABLE', 'main.default.e'), ['main', 'main.default', 'main.default.e']);
+    assert.deepEqual(await covering('SCHEMA', 'main.raw'), ['main', 'main.raw']);
+    assert.deepEqual(await covering('CATALOG', 'main'), ['main']);
+    assert.deepEqual(await store.grantsCovering('nobody', 'TABLE', 'main.default.e'), []);
+  });
+
   it('forgets grants with the object or principal they name, and only those', async () => {
     const store = await seeded();
     const bot = await principal(store, 'bot');
