@@ -376,7 +376,12 @@ function hasMessageTypes(bytes: Uint8Array): boolean {
 
 /** The messages and enums declared inside the descriptor, by their dotted names from the root. */
 class TypeIndex {
-  private readonly messages = new Map<string, MessageDescriptor>();
+  /**
+   * Declared messages by name. protobufjs names a map field's entry type after the field (`Places` for
+   * `places`), and the official generator names a struct after its column too, so one name may hold a
+   * map entry and a message; references are then told apart by what the column needs.
+   */
+  private readonly messages = new Map<string, MessageDescriptor[]>();
   private readonly names = new Map<MessageDescriptor, string>();
   private readonly enums = new Set<string>();
 
@@ -385,8 +390,9 @@ class TypeIndex {
   }
 
   private add(m: MessageDescriptor, path: string): void {
-    if (this.messages.has(path)) throw invalid(`descriptor_proto declares message ${path} twice`);
-    this.messages.set(path, m);
+    const declared = this.messages.get(path) ?? [];
+    if (declared.some((d) => d.mapEntry === m.mapEntry)) throw invalid(`descriptor_proto declares message ${path} twice`);
+    this.messages.set(path, [...declared, m]);
     this.names.set(m, path);
     for (const e of m.enumNames) this.enums.add(`${path}.${e}`);
     for (const n of m.nested) this.add(n, `${path}.${n.name}`);
@@ -395,19 +401,20 @@ class TypeIndex {
   /**
    * Resolves a `type_name` seen in the message at `scope`. Relative names are looked up from the scope
    * outwards, as protoc does; fully qualified names (`.pkg.Outer.Inner`) carry a package the lone
-   * descriptor does not know, so the longest declared name they end with is taken.
+   * descriptor does not know, so the longest declared name they end with is taken. `mapEntry` says which
+   * of a map entry and a message of the same name the referring field needs.
    */
-  resolve(typeName: string, scope: string): MessageDescriptor | 'enum' | undefined {
+  resolve(typeName: string, scope: string, mapEntry: boolean): MessageDescriptor | 'enum' | undefined {
     if (typeName.startsWith('.')) {
       const parts = typeName.slice(1).split('.');
       for (let i = 0; i < parts.length; i++) {
-        const found = this.lookup(parts.slice(i).join('.'));
+        const found = this.lookup(parts.slice(i).join('.'), mapEntry);
         if (found) return found;
       }
       return undefined;
     }
     for (let s = scope; ; s = s.slice(0, Math.max(0, s.lastIndexOf('.')))) {
-      const found = this.lookup(s === '' ? typeName : `${s}.${typeName}`);
+      const found = this.lookup(s === '' ? typeName : `${s}.${typeName}`, mapEntry);
       if (found || s === '') return found;
     }
   }
@@ -417,8 +424,10 @@ class TypeIndex {
     return this.names.get(m) ?? m.name;
   }
 
-  private lookup(name: string): MessageDescriptor | 'enum' | undefined {
-    return this.messages.get(name) ?? (this.enums.has(name) ? 'enum' : undefined);
+  private lookup(name: string, mapEntry: boolean): MessageDescriptor | 'enum' | undefined {
+    const declared = this.messages.get(name);
+    if (declared) return declared.find((d) => d.mapEntry === mapEntry) ?? declared[0];
+    return this.enums.has(name) ? 'enum' : undefined;
   }
 }
 
@@ -544,7 +553,7 @@ class FieldCheck {
   private resolved(): MessageDescriptor | undefined {
     const { f } = this;
     if (f.type !== ProtoType.MESSAGE && !(f.type === 0 && f.typeName !== '')) return undefined;
-    const found = this.types.resolve(f.typeName, this.scope);
+    const found = this.types.resolve(f.typeName, this.scope, this.column.type.kind === 'map');
     if (found === 'enum') this.fail(`${this.expectedFor(this.column.type)} (enum fields are not supported: use int32 or string)`);
     if (!found) {
       throw invalid(

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import descriptorExt from 'protobufjs/ext/descriptor/index.js';
+import { typeText } from '../../../src/catalog/types.js';
+import { generateProto } from '../../../src/cli/proto-gen/generate.js';
 import { compileRecordPlan } from '../../../src/ingest/descriptor.js';
 import { compileProtoDecoder } from '../../../src/ingest/proto-decoder.js';
 import { EVERY_TYPE_PROTO, EVERY_TYPE_TABLE, assertRejects, columns, protoFixture } from './helpers.js';
@@ -24,6 +26,19 @@ describe('descriptor: what the official generator and clients produce is accepte
         plan.fields.map((f) => [f.name, f.number, f.shape.kind, f.required]),
         EVERY_TYPE_TABLE.map((c, i) => [c.name, i + 1, c.type.kind === 'array' ? 'repeated' : c.type.kind === 'map' ? 'map' : 'single', c.name === 'id']),
       );
+    }
+  });
+
+  it("accepts what Tributary's generate-proto writes for the table, compiled by protobufjs", () => {
+    // The generator names the map's value struct Places, as protobufjs names the map's entry type.
+    const text = generateProto({
+      name: 'main.default.every_type',
+      columns: EVERY_TYPE_TABLE.map((c) => ({ name: c.name, type_text: typeText(c.type), nullable: c.nullable })),
+    });
+    const fixture = protoFixture(text, 'every_type');
+    for (const bytes of [fixture.descriptor, fixture.qualifiedDescriptor]) {
+      const plan = compileRecordPlan(bytes, EVERY_TYPE_TABLE);
+      assert.equal(plan.fields.length, EVERY_TYPE_TABLE.length);
     }
   });
 
@@ -129,7 +144,7 @@ describe('descriptor: mismatches are refused, naming the field and both types', 
     assertRejects(() => compileRecordPlan(withGroup, AIR_QUALITY), ['descriptor field temp', 'groups are not supported']);
   });
 
-  it('refuses two nested messages of the same name', () => {
+  it('refuses two nested messages of the same name (a map entry and a message may share one)', () => {
     const bytes = descriptorExt.DescriptorProto.encode(
       descriptorExt.DescriptorProto.fromObject({
         name: 'AirQuality',

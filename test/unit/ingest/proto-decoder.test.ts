@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { typeText } from '../../../src/catalog/types.js';
+import { generateProto } from '../../../src/cli/proto-gen/generate.js';
 import { ProtoWriter, WireType } from '../../../src/protocol/protobuf-wire.js';
 import { compileJsonDecoder } from '../../../src/ingest/json-decoder.js';
 import { compileProtoDecoder } from '../../../src/ingest/proto-decoder.js';
@@ -67,6 +69,15 @@ describe('Protobuf decoder: records from protobufjs decode to the same rows as t
     const jsonBatch = new RowBatch(EVERY_TYPE_TABLE);
     records.forEach((r, i) => jsonDecoder.decode(JSON.stringify(r), jsonBatch, BigInt(i)));
     assert.deepEqual(proto, roundTrip(jsonBatch));
+
+    const generated = protoFixture(
+      generateProto({
+        name: 'every_type',
+        columns: EVERY_TYPE_TABLE.map((c) => ({ name: c.name, type_text: typeText(c.type), nullable: c.nullable })),
+      }),
+      'every_type',
+    );
+    assert.deepEqual(roundTrip(decodeProto(records.map((r) => generated.encode(r)), EVERY_TYPE_TABLE, generated.descriptor)), proto);
     assert.equal(proto[0]!.i64, -9223372036854775808n);
     assert.equal(proto[0]!.ts, 1735689600123456n);
     assert.deepEqual(proto[0]!.items, [
