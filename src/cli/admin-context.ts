@@ -99,10 +99,11 @@ export function resolveDataDir(flag: string | undefined, env: Readonly<Record<st
 export async function runAdminCommand(
   dataDirFlag: string | undefined,
   fn: (ctx: AdminContext) => Promise<void>,
+  opts: { storage?: TableStorage } = {},
 ): Promise<void> {
   let ctx: AdminContext | undefined;
   try {
-    ctx = await openAdminContext(resolveDataDir(dataDirFlag, process.env));
+    ctx = await openAdminContext(resolveDataDir(dataDirFlag, process.env), opts);
     if (ctx.createdAdminSecret !== undefined) {
       process.stderr.write(
         `created the admin principal (shown once; store it safely):\n` +

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
 import { runSql, type SqlResult } from '../catalog/sql/executor.js';
+import { DeltaTableStorage } from '../delta/table-storage.js';
 import { runAdminCommand } from './admin-context.js';
 import { formatTextTable } from './text-table.js';
 
@@ -51,13 +52,19 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      await runAdminCommand(options.dataDir, async (ctx) => {
-        let first = true;
-        for await (const result of runSql(text, { ...ctx, principal: ctx.admin })) {
-          if (!first && result.message === undefined) process.stdout.write('\n');
-          first = false;
-          process.stdout.write(result.message !== undefined ? `${result.message}\n` : formatResultTable(result));
-        }
-      });
+      // Tables created here get their Delta version 0 at once, exactly as when created through the server.
+      const storage = new DeltaTableStorage();
+      await runAdminCommand(
+        options.dataDir,
+        async (ctx) => {
+          let first = true;
+          for await (const result of runSql(text, { ...ctx, principal: ctx.admin })) {
+            if (!first && result.message === undefined) process.stdout.write('\n');
+            first = false;
+            process.stdout.write(result.message !== undefined ? `${result.message}\n` : formatResultTable(result));
+          }
+        },
+        { storage },
+      );
     });
 }

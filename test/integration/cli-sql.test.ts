@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -60,6 +60,13 @@ describe('tributary sql (the real CLI)', () => {
     });
     assert.equal(described!.rows[1]![1], 'string', 'VARCHAR(n) is a STRING');
     assert.equal(described!.rows[6]![1], 'bigint');
+
+    // The CLI created the Delta table too: version 0 with the same schema, where the catalog says.
+    const log = path.join(dataPaths(dataDir).tables, 'main', 'default', 'all_types', '_delta_log');
+    const version0 = (await readFile(path.join(log, '00000000000000000000.json'), 'utf8')).split('\n');
+    const metaData = version0.map((line) => (line ? JSON.parse(line) : {})).find((a) => 'metaData' in a)?.metaData;
+    const schema = JSON.parse(metaData.schemaString) as { fields: { name: string; nullable: boolean }[] };
+    assert.deepEqual(schema.fields.map((f) => [f.name, f.nullable]), TYPES.map((_, i) => [`c${i}`, i % 5 !== 0]));
   });
 
   it('grants, shows grants and revokes, visible at once to a process holding the catalog open', async () => {
@@ -114,15 +121,22 @@ describe('tributary sql (the real CLI)', () => {
   it('reads TRIBUTARY_DATA_DIR and stdin, and fails with exit code 1 and the error on stderr', async () => {
     const run = await runCli(['sql', '-f', '-'], {
       env: { TRIBUTARY_DATA_DIR: dataDir },
-      input: 'SHOW TABLES IN main.default;\nDROP TABLE main.default.missing;\nSHOW CATALOGS',
+      input:
+        'CREATE TABLE tmp (a INT); DROP TABLE tmp; SHOW TABLES IN main.default;\n' +
+        'DROP TABLE main.default.missing;\nSHOW CATALOGS',
     });
     assert.equal(run.code, 1);
-    assert.deepEqual(parseTables(run.stdout), [{ columns: ['database', 'tableName', 'isTemporary'], rows: [['default', 'all_types', 'false']] }]);
+    assert.ok(run.stdout.startsWith('created table main.default.tmp\ndropped table main.default.tmp\n'), run.stdout);
+    assert.deepEqual(parseTables(run.stdout), [
+      { columns: ['database', 'tableName', 'isTemporary'], rows: [['default', 'all_types', 'false']] },
+    ]);
     assert.equal(
       run.stderr,
       "error: Table 'main.default.missing' does not exist. Run SHOW TABLES IN main.default to see the tables there. " +
-        '(statement 2: DROP TABLE main.default.missing)\n',
+        '(statement 4: DROP TABLE main.default.missing)\n',
     );
+    const tables = await readdir(path.join(dataPaths(dataDir).tables, 'main', 'default'));
+    assert.deepEqual(tables, ['all_types'], 'the dropped table’s files are gone');
 
     const syntax = await runCli(['sql', '--data-dir', dataDir, 'CREATE TABLE t (\n  a INT,\n  b STRUCT<c INT>\n)']);
     assert.equal(syntax.code, 1);
