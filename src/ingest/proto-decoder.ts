@@ -462,7 +462,8 @@ class MapSlot implements Slot {
   /** Where an entry's key and value start (-1 when absent: protobuf then means the type's default). */
   private locate(r: ProtoReader, pos: number, index: number): { key: number; value: number } {
     r.pos = pos;
-    const end = r.uint32() + r.pos;
+    const length = r.uint32();
+    const end = r.pos + length;
     let key = -1;
     let value = -1;
     try {

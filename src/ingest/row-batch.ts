@@ -217,6 +217,9 @@ export class DecimalBuilder extends BuilderBase {
   }
 }
 
+/** Arrow's Utf8 and Binary offsets are signed 32-bit. */
+const MAX_OFFSET = 2 ** 31 - 1;
+
 /** Below this length a byte loop beats `set(subarray(...))`, which allocates a view. */
 const SHORT_COPY = 32;
 
@@ -277,7 +280,10 @@ export class BytesBuilder extends BuilderBase {
     }
     const used = this.offsets[this.length]!;
     if (used + maxBytes > this.data.length) {
-      const next = Buffer.allocUnsafe(grownCapacity(this.data.length, used + maxBytes));
+      if (used + maxBytes > MAX_OFFSET) {
+        throw new TributaryError('resource_exhausted', 'a row batch column would exceed 2 GiB of string or binary data; flush batches sooner');
+      }
+      const next = Buffer.allocUnsafe(Math.min(grownCapacity(this.data.length, used + maxBytes), MAX_OFFSET));
       this.data.copy(next, 0, 0, used);
       this.data = next;
     }
