@@ -2,6 +2,7 @@
  * The `tributary` command. Each sub-command lives in its own module and registers itself here.
  */
 import { Command } from 'commander';
+import { register as registerGenerateProto } from './generate-proto.js';
 import { register as registerPrincipal } from './principal.js';
 import { register as registerServe } from './serve.js';
 import { register as registerSql } from './sql.js';
@@ -12,5 +13,6 @@ const program = new Command('tributary')
 registerServe(program);
 registerSql(program);
 registerPrincipal(program);
+registerGenerateProto(program);
 
 await program.parseAsync(process.argv);
