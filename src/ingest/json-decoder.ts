@@ -100,13 +100,7 @@ class CompiledJsonDecoder implements JsonDecoder {
   }
 
   decodeBatch(records: readonly string[], into: RowBatch, offset: bigint): void {
-    const mark = into.mark();
-    try {
-      for (let i = 0; i < records.length; i++) this.decode(records[i]!, into, offset, i);
-    } catch (e) {
-      into.rollback(mark);
-      throw e;
-    }
+    into.atomically(() => records.forEach((record, i) => this.decode(record, into, offset, i)));
   }
 
   private writerFor(batch: RowBatch): RowWriter {

@@ -72,13 +72,7 @@ class CompiledProtoDecoder implements ProtoDecoder {
   }
 
   decodeBatch(records: readonly Uint8Array[], into: RowBatch, offset: bigint): void {
-    const mark = into.mark();
-    try {
-      for (let i = 0; i < records.length; i++) this.decode(records[i]!, into, offset, i);
-    } catch (e) {
-      into.rollback(mark);
-      throw e;
-    }
+    into.atomically(() => records.forEach((record, i) => this.decode(record, into, offset, i)));
   }
 
   private rootFor(batch: RowBatch): BoundMessage {

@@ -501,6 +501,17 @@ export class RowBatch {
     for (const b of this.builders) b.truncate(mark);
   }
 
+  /** Runs `write`; if it throws, drops everything it appended (whole rows and partial ones) and rethrows. */
+  atomically<T>(write: () => T): T {
+    const mark = this.mark();
+    try {
+      return write();
+    } catch (e) {
+      this.rollback(mark);
+      throw e;
+    }
+  }
+
   /** Empties the batch, keeping its buffers for reuse. */
   clear(): void {
     this.rollback(0 as BatchMark);

@@ -113,6 +113,25 @@ describe('RowBatch', () => {
     assert.deepEqual(roundTrip(batch), []);
   });
 
+  it('runs a write atomically: its value on success, nothing kept on failure', () => {
+    const batch = new RowBatch(columns([['n', 'int']]));
+    const n = batch.builders[0]!;
+    if (n.kind !== 'number') assert.fail();
+    const appendRow = (v: number): void => {
+      n.append(v);
+      batch.endRow();
+    };
+    assert.equal(batch.atomically(() => (appendRow(1), 'done')), 'done');
+    assert.throws(() =>
+      batch.atomically(() => {
+        appendRow(2);
+        n.append(3);
+        throw new Error('bad record');
+      }),
+    );
+    assert.deepEqual(roundTrip(batch), [{ n: 1 }]);
+  });
+
   it('estimates its size from the values it holds', () => {
     const batch = new RowBatch(columns([['s', 'string'], ['n', 'bigint']]));
     const [s, n] = batch.builders;
