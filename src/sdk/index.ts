@@ -4,7 +4,9 @@
  *
  * ```ts
  * const sdk = new ZerobusSdk('http://127.0.0.1:50051', 'http://127.0.0.1:8080');
- * const stream = await sdk.createStream({ tableName: 'main.default.air_quality' }, id, secret, { recordType: RecordType.Json });
+ * const stream = await sdk.createStream({ tableName: 'main.default.air_quality' }, id, secret, {
+ *   recordType: RecordType.Json,
+ * });
  * for (const row of rows) await stream.ingestRecordOffset(row);
  * await stream.flush();
  * await stream.close();

@@ -28,8 +28,18 @@ export function authorizationDetails(table: TableName): string {
   const catalog = table.catalog;
   const schema = `${table.catalog}.${table.schema}`;
   return JSON.stringify([
-    { object_full_path: catalog, object_type: 'CATALOG', privileges: ['USE CATALOG'], type: 'unity_catalog_privileges' },
-    { object_full_path: schema, object_type: 'SCHEMA', privileges: ['USE SCHEMA'], type: 'unity_catalog_privileges' },
+    {
+      object_full_path: catalog,
+      object_type: 'CATALOG',
+      privileges: ['USE CATALOG'],
+      type: 'unity_catalog_privileges',
+    },
+    {
+      object_full_path: schema,
+      object_type: 'SCHEMA',
+      privileges: ['USE SCHEMA'],
+      type: 'unity_catalog_privileges',
+    },
     {
       object_full_path: table.full,
       object_type: 'TABLE',
@@ -85,7 +95,9 @@ export function fetchToken(request: TokenRequest, signal?: AbortSignal): Promise
   const secure = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
     const networkError = (error: Error): void =>
-      reject(new ZerobusError(`Token fetch failed: Network error: ${error.message}`, true, undefined, { cause: error }));
+      reject(
+        new ZerobusError(`Token fetch failed: Network error: ${error.message}`, true, undefined, { cause: error }),
+      );
     const options: https.RequestOptions = {
       method: 'POST',
       headers,

@@ -27,7 +27,10 @@ function isProtobufjsMessage(value: object): value is ProtobufjsMessage {
 }
 
 function badPayload(): ZerobusError {
-  return new ZerobusError('Payload must be a Buffer, string, protobuf message object, or plain JavaScript object', false);
+  return new ZerobusError(
+    'Payload must be a Buffer, string, protobuf message object, or plain JavaScript object',
+    false,
+  );
 }
 
 function typeMismatch(): ZerobusError {

@@ -83,9 +83,14 @@ export class ZerobusSdk {
    */
   async recreateStream(stream: ZerobusStream): Promise<ZerobusStream> {
     const recipe = this.recipes.get(stream);
-    if (!recipe) throw new ZerobusError('Failed to recreate stream: the stream was not created by this ZerobusSdk', false);
+    if (!recipe) {
+      throw new ZerobusError('Failed to recreate stream: the stream was not created by this ZerobusSdk', false);
+    }
     if (!stream.isFinished) {
-      throw new ZerobusError('Failed to recreate stream: the stream is still active; it must be closed or failed', false);
+      throw new ZerobusError(
+        'Failed to recreate stream: the stream is still active; it must be closed or failed',
+        false,
+      );
     }
     return this.openStream(recipe, stream.unackedOutgoing());
   }

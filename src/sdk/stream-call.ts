@@ -28,7 +28,11 @@ export type AckOrCloseSignal =
 export const RETIRE_GRACE_MS = 500;
 
 type Phase =
-  | { readonly name: 'creating'; readonly resolve: (streamId: string) => void; readonly reject: (e: ZerobusError) => void }
+  | {
+      readonly name: 'creating';
+      readonly resolve: (streamId: string) => void;
+      readonly reject: (e: ZerobusError) => void;
+    }
   | { readonly name: 'open'; readonly events: StreamCallEvents }
   | { readonly name: 'done' };
 
@@ -146,12 +150,17 @@ export class StreamCall {
     }
     switch (response.kind) {
       case 'ingest_record_response':
-        if (response.durabilityAckUpToOffset === undefined) return this.protocolError('Missing ack offset in server response');
+        if (response.durabilityAckUpToOffset === undefined) {
+          return this.protocolError('Missing ack offset in server response');
+        }
         phase.events.response({ kind: 'ack', wireOffset: Number(response.durabilityAckUpToOffset) });
         return;
       case 'close_stream_signal':
         // A negative duration would be a server bug; treat it as "now" rather than as forever.
-        phase.events.response({ kind: 'close_signal', durationMs: Math.max(0, (response.durationSeconds ?? 0) * 1000) });
+        phase.events.response({
+          kind: 'close_signal',
+          durationMs: Math.max(0, (response.durationSeconds ?? 0) * 1000),
+        });
         return;
       case 'create_stream_response':
         return this.protocolError('Unexpected response from server');
@@ -167,7 +176,8 @@ export class StreamCall {
     if (phase.name === 'creating') {
       phase.reject(createStreamError(code, code === Status.OK ? 'Stream closed gracefully by server' : details));
     } else {
-      phase.events.ended(streamClosedError(code, code === Status.OK ? 'Stream closed by server without errors.' : details));
+      const reason = code === Status.OK ? 'Stream closed by server without errors.' : details;
+      phase.events.ended(streamClosedError(code, reason));
     }
   }
 

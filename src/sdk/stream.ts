@@ -21,7 +21,7 @@ import type { ZerobusChannel } from './channel.js';
 import { ZerobusError, createStreamError, isAuthCode, streamClosedError, toZerobusError } from './zerobus-error.js';
 import type { HeaderSource } from './headers.js';
 import type { ResolvedOptions } from './options.js';
-import { recordBytes, toWireBatch, toWireRecord } from './payload.js';
+import { recordBytes, toWireBatch, toWireRecord, type RecordPayload } from './payload.js';
 import { StreamCall, type AckOrCloseSignal, type StreamCallEvents } from './stream-call.js';
 import { UnackedQueue } from './unacked-queue.js';
 
@@ -136,7 +136,7 @@ export class ZerobusStream {
    * Byte payloads are kept by reference until acknowledged (they may be sent again on recovery), so do
    * not modify them after the call.
    */
-  ingestRecordOffset(payload: unknown): Promise<bigint> {
+  ingestRecordOffset(payload: RecordPayload): Promise<bigint> {
     let outgoing: Outgoing;
     try {
       this.assertAccepting();
@@ -152,7 +152,7 @@ export class ZerobusStream {
    * offset once accepted; `null` for an empty array (nothing is sent). A single record goes out as a
    * plain record, as with the official client.
    */
-  ingestRecordsOffset(payloads: readonly unknown[]): Promise<bigint | null> {
+  ingestRecordsOffset(payloads: readonly RecordPayload[]): Promise<bigint | null> {
     let outgoing: Outgoing;
     try {
       this.assertAccepting();
@@ -169,7 +169,7 @@ export class ZerobusStream {
    * @deprecated Waiting per record serializes the producer on round trips: use {@link ingestRecordOffset}
    * and wait once with {@link flush} or {@link waitForOffset}.
    */
-  ingestRecord(payload: unknown): Promise<bigint> {
+  ingestRecord(payload: RecordPayload): Promise<bigint> {
     let outgoing: Outgoing;
     try {
       this.assertAccepting();
@@ -184,7 +184,7 @@ export class ZerobusStream {
    * Queues a batch and resolves to its offset once acknowledged; `null` for an empty array.
    * @deprecated Use {@link ingestRecordsOffset} and wait once with {@link flush} or {@link waitForOffset}.
    */
-  ingestRecords(payloads: readonly unknown[]): Promise<bigint | null> {
+  ingestRecords(payloads: readonly RecordPayload[]): Promise<bigint | null> {
     let outgoing: Outgoing;
     try {
       this.assertAccepting();
@@ -209,7 +209,10 @@ export class ZerobusStream {
     if (this.state.name === 'failed') return Promise.reject(this.state.error.withPrefix(prefix));
     if (offset >= this.nextOffset) {
       return Promise.reject(
-        new ZerobusError(`${prefix}: offset ${offset} has not been issued (last issued: ${this.nextOffset - 1})`, false),
+        new ZerobusError(
+          `${prefix}: offset ${offset} has not been issued (last issued: ${this.nextOffset - 1})`,
+          false,
+        ),
       );
     }
     const timeout = deadline(prefix, 'Waiting for acknowledgement timed out');
@@ -267,7 +270,9 @@ export class ZerobusStream {
 
   /** @internal What `ZerobusSdk.recreateStream` replays: the unacknowledged calls, as ingested. */
   unackedOutgoing(): Outgoing[] {
-    return this.queue.toArray().map((e) => (e.kind === 'record' ? { kind: e.kind, record: e.record } : { kind: e.kind, batch: e.batch }));
+    return this.queue
+      .toArray()
+      .map((e) => (e.kind === 'record' ? { kind: e.kind, record: e.record } : { kind: e.kind, batch: e.batch }));
   }
 
   /** @internal True once the stream failed or was closed (the condition for `recreateStream`). */
@@ -340,7 +345,9 @@ export class ZerobusStream {
     for (let entry = queue.peekUnsent(); entry !== undefined; entry = queue.peekUnsent()) {
       const wireOffset = queue.nextWireOffset;
       const message =
-        entry.kind === 'record' ? encodeIngestRecord(wireOffset, entry.record) : encodeIngestRecordBatch(wireOffset, entry.batch);
+        entry.kind === 'record'
+          ? encodeIngestRecord(wireOffset, entry.record)
+          : encodeIngestRecordBatch(wireOffset, entry.batch);
       queue.markSent();
       if (queue.sentCount === 1) this.armAckTimer();
       if (!state.call.send(message)) {
@@ -462,7 +469,8 @@ export class ZerobusStream {
     const timer = setTimeout(() => abort.abort(), this.context.options.recoveryTimeoutMs);
     try {
       const headers = await this.context.headers(abort.signal);
-      return await StreamCall.open(this.context.channel, headers, this.context.createMessage, this.events, abort.signal);
+      const { channel, createMessage } = this.context;
+      return await StreamCall.open(channel, headers, createMessage, this.events, abort.signal);
     } catch (error) {
       if (abort.signal.aborted) throw createStreamError(Status.DEADLINE_EXCEEDED, 'Stream creation timed out');
       throw error;
