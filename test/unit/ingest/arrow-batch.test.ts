@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DataType, TimeUnit } from 'apache-arrow';
+import * as parquet from 'parquet-wasm/node';
 import { toArrowSchema } from '../../../src/delta/arrow-schema.js';
 import { decodeIpc, encodeIpc, toArrowRecordBatch } from '../../../src/ingest/arrow-batch.js';
 import { compileJsonDecoder } from '../../../src/ingest/json-decoder.js';
 import { RowBatch } from '../../../src/ingest/row-batch.js';
 import { TributaryError } from '../../../src/errors.js';
-import { columns, rowsOf } from './helpers.js';
+import { columns, roundTrip, rowsOf } from './helpers.js';
 
 const COLS = columns([
   ['ts', 'timestamp'],
@@ -59,6 +60,48 @@ describe('Arrow batches and IPC', () => {
     batch.clear();
     compileJsonDecoder(COLS).decode('{"ts":99,"tags":{"z":[9,9,9]}}', batch, 0n);
     assert.deepEqual(rowsOf(arrow, schema), [{ ts: 10n, tsn: null, amount: null, tags: [['k', [1, 2]]] }]);
+  });
+
+  it('writes IPC that arrow-rs accepts and turns into Parquet with the same values', () => {
+    // arrow-rs validates what it reads (offsets, null masks under null structs, decimal width), so this
+    // is the check that the hand-built Arrow data is well formed for the Parquet writer.
+    const cols = columns([
+      ['s', 'string'],
+      ['b', 'boolean'],
+      ['i64', 'bigint'],
+      ['dec', 'decimal(38,10)'],
+      ['day', 'date'],
+      ['ts', 'timestamp'],
+      ['tsn', 'timestamp_ntz'],
+      ['bin', 'binary'],
+      ['attrs', 'map<int,string>'],
+      ['loc', 'struct<lat:double not null,lon:double>'],
+      ['deep', 'map<string,array<struct<x:bigint,tags:array<string>>>>'],
+      ['id', 'bigint', false],
+    ]);
+    const decoder = compileJsonDecoder(cols);
+    const batch = new RowBatch(cols);
+    const full = {
+      s: 'é',
+      b: true,
+      i64: '-9223372036854775808',
+      dec: '-1234567890123456789012345678.0123456789',
+      day: -1,
+      ts: 1735689600123456,
+      tsn: 5,
+      bin: 'AAE=',
+      attrs: { '1': 'a', '2': null },
+      loc: { lat: 1 },
+      deep: { k: [{ x: 1, tags: ['t', null] }, null], e: [] },
+      id: 1,
+    };
+    decoder.decode(JSON.stringify(full), batch, 0n);
+    decoder.decode('{"id":2,"loc":null}', batch, 1n);
+    const ipc = encodeIpc(toArrowRecordBatch(batch, toArrowSchema(cols)));
+    const file = parquet.writeParquet(parquet.Table.fromIPCStream(ipc));
+    const [back] = decodeIpc(parquet.readParquet(file).intoIPCStream());
+    assert.ok(back);
+    assert.deepEqual(rowsOf(back, back.schema), roundTrip(batch));
   });
 
   it('refuses a schema that does not match the batch', () => {
