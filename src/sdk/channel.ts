@@ -42,7 +42,7 @@ export class ZerobusChannel {
     return this.client.makeBidiStreamRequest(EPHEMERAL_STREAM_PATH, passThrough, passThrough, metadata);
   }
 
-  /** Closes the channel; calls still open on it are cancelled. */
+  /** Closes the channel: calls in progress finish, new ones fail. */
   close(): void {
     this.client.close();
   }

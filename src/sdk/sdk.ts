@@ -95,7 +95,10 @@ export class ZerobusSdk {
     return this.openStream(recipe, stream.unackedOutgoing());
   }
 
-  /** Closes the channel. Streams still open on it fail; the official SDK has no equivalent. */
+  /**
+   * Releases the connection once its calls end: open streams keep working until they need a new call
+   * (recovery, rotation), which then fails. The official SDK has no equivalent.
+   */
   close(): void {
     this.channel?.close();
     this.channel = undefined;
