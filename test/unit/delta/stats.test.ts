@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseTypeText, type StructField } from '../../../src/catalog/types.js';
+import { batchFromRows } from '../../../src/delta/arrow-rows.js';
+import {
+  StatsCollector,
+  formatTimestamp,
+  formatUnscaled,
+  truncateMax,
+  truncateMin,
+} from '../../../src/delta/stats.js';
+
+function fields(spec: Record<string, string>): StructField[] {
+  return Object.entries(spec).map(([name, type]) => ({ name, type: parseTypeText(type), nullable: true }));
+}
+
+function statsOf(spec: Record<string, string>, ...batches: Record<string, unknown>[][]) {
+  const f = fields(spec);
+  const collector = new StatsCollector(f);
+  for (const rows of batches) collector.add(batchFromRows(f, rows));
+  return JSON.parse(collector.toJson()) as {
+    numRecords: number;
+    minValues: Record<string, unknown>;
+    maxValues: Record<string, unknown>;
+    nullCount: Record<string, unknown>;
+  };
+}
+
+describe('Delta file statistics', () => {
+  it('counts records and nulls and bounds integers across batches', () => {
+    const s = statsOf({ a: 'int', b: 'smallint' }, [{ a: 5, b: null }, { a: -3 }], [{ a: 7, b: 2 }]);
+    assert.equal(s.numRecords, 3);
+    assert.deepEqual(s.minValues, { a: -3, b: 2 });
+    assert.deepEqual(s.maxValues, { a: 7, b: 2 });
+    assert.deepEqual(s.nullCount, { a: 0, b: 2 });
+  });
+
+  it('writes 64-bit bounds exactly, beyond 2^53', () => {
+    const f = fields({ n: 'bigint' });
+    const c = new StatsCollector(f);
+    c.add(batchFromRows(f, [{ n: -(2n ** 63n) }, { n: 2n ** 63n - 1n }, { n: 9007199254740993n }]));
+    assert.match(c.toJson(), /"minValues":\{"n":-9223372036854775808\}/);
+    assert.match(c.toJson(), /"maxValues":\{"n":9223372036854775807\}/);
+  });
+
+  it('orders strings by UTF-8 bytes, not UTF-16 units', () => {
+    // U+FF5E sorts below U+1F600 in code points, above it in UTF-16 code units.
+    const s = statsOf({ s: 'string' }, [{ s: '\uff5e' }, { s: '😀' }, { s: 'a' }]);
+    assert.equal(s.minValues.s, 'a');
+    assert.equal(s.maxValues.s, '😀');
+  });
+
+  it('truncates long strings to bounds that still hold', () => {
+    const long = 'x'.repeat(40);
+    const s = statsOf({ s: 'string' }, [{ s: long }, { s: 'b' }]);
+    assert.equal(s.minValues.s, 'b');
+    assert.equal(s.maxValues.s, 'x'.repeat(32) + '\u{10ffff}');
+    assert.ok(Buffer.compare(Buffer.from(s.maxValues.s as string), Buffer.from(long)) > 0);
+    assert.equal(truncateMin('é'.repeat(40)), 'é'.repeat(32));
+    assert.equal(truncateMax('y'.repeat(32) + '\u{10ffff}z'), undefined);
+    assert.equal(truncateMax('short'), 'short');
+  });
+
+  it('rounds timestamp bounds outwards to milliseconds', () => {
+    const s = statsOf({ t: 'timestamp' }, [{ t: 1_700_000_000_123_456n }, { t: 1_700_000_000_000_001n }]);
+    assert.equal(s.minValues.t, '2023-11-14T22:13:20.000Z');
+    assert.equal(s.maxValues.t, '2023-11-14T22:13:20.124Z');
+    assert.equal(formatTimestamp(-1n, false), '1969-12-31T23:59:59.999Z');
+    assert.equal(formatTimestamp(-1n, true), '1970-01-01T00:00:00.000Z');
+    assert.equal(formatTimestamp(2n ** 62n, true), undefined);
+  });
+
+  it('writes dates as days and leaves TIMESTAMP_NTZ, binary and boolean unbounded', () => {
+    const s = statsOf(
+      { d: 'date', n: 'timestamp_ntz', b: 'binary', f: 'boolean' },
+      [{ d: 19000, n: 5n, b: new Uint8Array([1]), f: true }, { d: -1 }],
+    );
+    assert.deepEqual(s.minValues, { d: '1969-12-31' });
+    assert.deepEqual(s.maxValues, { d: '2022-01-08' });
+    assert.deepEqual(s.nullCount, { d: 0, n: 1, b: 1, f: 1 });
+  });
+
+  it('bounds decimals of up to 15 digits exactly and leaves wider ones out', () => {
+    const s = statsOf({ a: 'decimal(10,2)', w: 'decimal(30,4)' }, [{ a: '-12345678.91', w: '1.5' }, { a: '0.05', w: '2' }]);
+    assert.deepEqual(s.minValues, { a: -12345678.91 });
+    assert.deepEqual(s.maxValues, { a: 0.05 });
+    assert.deepEqual(s.nullCount, { a: 0, w: 0 });
+    assert.equal(formatUnscaled(-5n, 3), '-0.005');
+    assert.equal(formatUnscaled(12345n, 0), '12345');
+  });
+
+  it('leaves float bounds out when NaN or infinity occur', () => {
+    assert.deepEqual(statsOf({ d: 'double' }, [{ d: 1 }, { d: NaN }]).minValues, {});
+    assert.deepEqual(statsOf({ d: 'double' }, [{ d: 1 }, { d: Infinity }]).maxValues, {});
+    assert.deepEqual(statsOf({ f: 'float' }, [{ f: 0.5 }, { f: -2.25 }]).minValues, { f: -2.25 });
+  });
+
+  it('nests struct members and counts members of null structs as null; arrays and maps get nothing', () => {
+    const s = statsOf(
+      { st: 'struct<a:int,inner:struct<s:string>>', arr: 'array<int>', m: 'map<string,int>' },
+      [
+        { st: { a: 1, inner: { s: 'q' } }, arr: [1], m: [['k', 1]] },
+        { st: null },
+        { st: { a: null, inner: null } },
+        { st: { a: 4, inner: { s: null } } },
+      ],
+    );
+    assert.deepEqual(s.minValues, { st: { a: 1, inner: { s: 'q' } } });
+    assert.deepEqual(s.maxValues, { st: { a: 4, inner: { s: 'q' } } });
+    assert.deepEqual(s.nullCount, { st: { a: 2, inner: { s: 3 } } });
+  });
+
+  it('omits bounds of all-null columns', () => {
+    const s = statsOf({ a: 'int', s: 'string' }, [{}, {}]);
+    assert.deepEqual(s.minValues, {});
+    assert.deepEqual(s.nullCount, { a: 2, s: 2 });
+  });
+});
