@@ -137,13 +137,8 @@ export class ZerobusStream {
    * not modify them after the call.
    */
   ingestRecordOffset(payload: RecordPayload): Promise<bigint> {
-    let outgoing: Outgoing;
-    try {
-      this.assertAccepting();
-      outgoing = { kind: 'record', record: toWireRecord(payload, this.context.options.recordType) };
-    } catch (error) {
-      return Promise.reject(toZerobusError(error).withPrefix(INGEST_RECORD));
-    }
+    const outgoing = this.prepareRecord(payload, INGEST_RECORD);
+    if (outgoing instanceof ZerobusError) return Promise.reject(outgoing);
     return this.admit(outgoing, undefined, INGEST_RECORD);
   }
 
@@ -153,15 +148,9 @@ export class ZerobusStream {
    * plain record, as with the official client.
    */
   ingestRecordsOffset(payloads: readonly RecordPayload[]): Promise<bigint | null> {
-    let outgoing: Outgoing;
-    try {
-      this.assertAccepting();
-      if (payloads.length === 0) return Promise.resolve(null);
-      outgoing = this.batchOf(payloads);
-    } catch (error) {
-      return Promise.reject(toZerobusError(error).withPrefix(INGEST_BATCH));
-    }
-    return this.admit(outgoing, undefined, INGEST_BATCH);
+    const outgoing = this.prepareBatch(payloads, INGEST_BATCH);
+    if (outgoing instanceof ZerobusError) return Promise.reject(outgoing);
+    return outgoing ? this.admit(outgoing, undefined, INGEST_BATCH) : Promise.resolve(null);
   }
 
   /**
@@ -170,13 +159,8 @@ export class ZerobusStream {
    * and wait once with {@link flush} or {@link waitForOffset}.
    */
   ingestRecord(payload: RecordPayload): Promise<bigint> {
-    let outgoing: Outgoing;
-    try {
-      this.assertAccepting();
-      outgoing = { kind: 'record', record: toWireRecord(payload, this.context.options.recordType) };
-    } catch (error) {
-      return Promise.reject(toZerobusError(error).withPrefix(INGEST_RECORD));
-    }
+    const outgoing = this.prepareRecord(payload, INGEST_RECORD);
+    if (outgoing instanceof ZerobusError) return Promise.reject(outgoing);
     return this.admitAndAwaitAck(outgoing, INGEST_RECORD, 'Acknowledgment failed');
   }
 
@@ -185,14 +169,9 @@ export class ZerobusStream {
    * @deprecated Use {@link ingestRecordsOffset} and wait once with {@link flush} or {@link waitForOffset}.
    */
   ingestRecords(payloads: readonly RecordPayload[]): Promise<bigint | null> {
-    let outgoing: Outgoing;
-    try {
-      this.assertAccepting();
-      if (payloads.length === 0) return Promise.resolve(null);
-      outgoing = this.batchOf(payloads);
-    } catch (error) {
-      return Promise.reject(toZerobusError(error).withPrefix(INGEST_BATCH));
-    }
+    const outgoing = this.prepareBatch(payloads, INGEST_BATCH);
+    if (outgoing instanceof ZerobusError) return Promise.reject(outgoing);
+    if (!outgoing) return Promise.resolve(null);
     return this.admitAndAwaitAck(outgoing, INGEST_BATCH, 'Batch acknowledgment failed');
   }
 
@@ -283,16 +262,35 @@ export class ZerobusStream {
   // -------------------------------------------------------------------------------------------------------
   // Accepting records
 
-  private assertAccepting(): void {
-    if (this.closing || this.state.name === 'closed') throw closedError();
-    if (this.state.name === 'failed') throw this.state.error;
+  /** Why the stream takes no more records: `Stream has been closed` as is, a failure seen from `prefix`. */
+  private refusal(prefix: string): ZerobusError | undefined {
+    if (this.closing || this.state.name === 'closed') return closedError();
+    if (this.state.name === 'failed') return this.state.error.withPrefix(prefix);
+    return undefined;
   }
 
-  private batchOf(payloads: readonly unknown[]): Outgoing {
-    const type = this.context.options.recordType;
-    return payloads.length === 1
-      ? { kind: 'record', record: toWireRecord(payloads[0], type) }
-      : { kind: 'batch', batch: toWireBatch(payloads, type) };
+  /** What `ingestRecord*(payload)` sends, or the error it rejects with. */
+  private prepareRecord(payload: RecordPayload, prefix: string): Outgoing | ZerobusError {
+    const refusal = this.refusal(prefix);
+    if (refusal) return refusal;
+    try {
+      return { kind: 'record', record: toWireRecord(payload, this.context.options.recordType) };
+    } catch (error) {
+      return toZerobusError(error).withPrefix(prefix);
+    }
+  }
+
+  /** What `ingestRecords*(payloads)` sends (a lone record goes as a record; none sends nothing), or its error. */
+  private prepareBatch(payloads: readonly RecordPayload[], prefix: string): Outgoing | undefined | ZerobusError {
+    if (payloads.length === 1) return this.prepareRecord(payloads[0]!, prefix);
+    const refusal = this.refusal(prefix);
+    if (refusal) return refusal;
+    if (payloads.length === 0) return undefined;
+    try {
+      return { kind: 'batch', batch: toWireBatch(payloads, this.context.options.recordType) };
+    } catch (error) {
+      return toZerobusError(error).withPrefix(prefix);
+    }
   }
 
   /** Accepts `outgoing` now if the window has room (and nobody waits before it), else queues the caller. */

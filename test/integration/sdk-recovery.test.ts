@@ -146,7 +146,7 @@ test('getUnackedRecords is refused on an active stream', async () => {
     const stream = await sdk.createStream({ tableName: TABLE }, 'id', 'secret', FAST);
     await assert.rejects(stream.getUnackedRecords(), /Cannot get unacked records from an active stream/);
     await stream.close();
-    await assert.rejects(stream.ingestRecordOffset('{}'), /^ZerobusError: Stream has been closed$|Stream has been closed/);
+    await assert.rejects(stream.ingestRecordOffset('{}'), /^ZerobusError: Stream has been closed$/);
   });
 });
 
