@@ -56,7 +56,7 @@ export class TableRegistry {
 
   private async open(table: TableInfo): Promise<TableWriter> {
     const { wals, pool, settings, logger } = this.deps;
-    const wal = await wals.open(table.tableId);
+    const wal = await wals.get(table.tableId);
     const materializer = new Materializer({
       table,
       wal,

@@ -35,7 +35,7 @@ export class TableWriter {
   async append(batch: RowBatch): Promise<WalPosition> {
     const rows = batch.rowCount;
     const ipc = encodeIpc(toArrowRecordBatch(batch, this.schema));
-    const position = await this.wal.append(ipc);
+    const position = await this.wal.append(ipc, rows);
     this.offerInOrder(position, ipc, rows);
     return position;
   }
