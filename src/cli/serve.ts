@@ -2,9 +2,8 @@
  * `tributary serve`: starts the node and prints what a producer needs to paste into its code.
  */
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import { ConfigError, DEFAULTS, resolveConfig, type ConfigInput } from '../server/config.js';
-import { startServer, type RunningServer } from '../server/server.js';
+import type { RunningServer } from '../server/server.js';
 
 export function register(program: Command): void {
   program
@@ -37,6 +36,8 @@ export function register(program: Command): void {
         }
         throw error;
       }
+      // Loaded here, not at the top: the admin commands should not pay for the whole server tree.
+      const [{ pino }, { startServer }] = await Promise.all([import('pino'), import('../server/server.js')]);
       const logger = pino({ level: config.logLevel }, pino.destination(2));
       const server = await startServer(config, logger);
       process.stdout.write(banner(server, config.dataDir));
