@@ -17,6 +17,7 @@ import { status as Status } from '@grpc/grpc-js';
 import { encodeIngestRecord, encodeIngestRecordBatch } from '../protocol/codec.js';
 import type { WireRecordBatch, WireRecordPayload } from '../protocol/messages.js';
 import { AckWaiters } from './ack-waiters.js';
+import { Fifo } from './fifo.js';
 import type { ZerobusChannel } from './channel.js';
 import { ZerobusError, createStreamError, isAuthCode, streamClosedError, toZerobusError } from './zerobus-error.js';
 import type { HeaderSource } from './headers.js';
@@ -88,7 +89,7 @@ export class ZerobusStream {
   private state: State = { name: 'connecting' };
   private closing = false;
   private readonly queue = new UnackedQueue<Entry>();
-  private readonly blocked: Blocked[] = [];
+  private readonly blocked = new Fifo<Blocked>();
   private readonly waiters = new AckWaiters();
   private nextOffset = 0;
   private writeBlocked = false;
@@ -295,7 +296,7 @@ export class ZerobusStream {
 
   /** Accepts `outgoing` now if the window has room (and nobody waits before it), else queues the caller. */
   private admit(outgoing: Outgoing, waiter: AckWaiter | undefined, prefix: string): Promise<bigint> {
-    if (this.blocked.length === 0 && this.queue.size < this.context.options.maxInflightRequests) {
+    if (this.blocked.size === 0 && this.queue.size < this.context.options.maxInflightRequests) {
       return Promise.resolve(this.accept(outgoing, waiter));
     }
     return new Promise((resolve, reject) => this.blocked.push({ outgoing, waiter, prefix, resolve, reject }));
@@ -318,7 +319,7 @@ export class ZerobusStream {
   /** Lets waiting ingest calls in, oldest first, as far as the window allows. */
   private admitBlocked(): void {
     const max = this.context.options.maxInflightRequests;
-    while (this.blocked.length > 0 && this.queue.size < max) {
+    while (this.blocked.size > 0 && this.queue.size < max) {
       const b = this.blocked.shift()!;
       b.resolve(this.accept(b.outgoing, b.waiter));
     }
@@ -531,7 +532,7 @@ export class ZerobusStream {
   private rejectPending(error: ZerobusError): void {
     for (const entry of this.queue.toArray()) entry.waiter?.reject(error.withPrefix(entry.waiter.prefix));
     this.waiters.failAll(error);
-    for (const b of this.blocked.splice(0)) {
+    for (const b of this.blocked.takeAll()) {
       const e = error.withPrefix(b.prefix);
       b.reject(e);
       b.waiter?.reject(e);

@@ -7,6 +7,7 @@
  * over (everything unacknowledged is sent again from wire offset 0), which is how recovery replays.
  * Pure bookkeeping: no I/O, no timers.
  */
+import { Fifo } from './fifo.js';
 
 /** Result of applying a cumulative acknowledgement. */
 export type AckOutcome =
@@ -17,24 +18,18 @@ export type AckOutcome =
 
 /** FIFO of unacknowledged entries with the current call's wire-offset mapping. */
 export class UnackedQueue<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
+  private readonly items = new Fifo<T>();
   private sent = 0;
   private lastAckedWire = -1;
 
   /** Entries accepted and not yet acknowledged (sent or not). */
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.size;
   }
 
   /** Entries sent on the current call and not yet acknowledged. */
   get sentCount(): number {
     return this.sent;
-  }
-
-  /** True when some entry waits to be sent on the current call. */
-  get hasUnsent(): boolean {
-    return this.head + this.sent < this.items.length;
   }
 
   /** Appends an accepted entry. */
@@ -44,7 +39,7 @@ export class UnackedQueue<T> {
 
   /** The next entry to send and the wire offset it gets; call {@link markSent} once it is written. */
   peekUnsent(): T | undefined {
-    return this.items[this.head + this.sent];
+    return this.items.at(this.sent);
   }
 
   /** Wire offset the entry returned by {@link peekUnsent} is sent with. */
@@ -67,14 +62,9 @@ export class UnackedQueue<T> {
     const highestSent = this.lastAckedWire + this.sent;
     if (wireOffset > highestSent) return { kind: 'beyond_sent', highestSent };
     const count = wireOffset - this.lastAckedWire;
-    for (let i = 0; i < count; i++) {
-      const item = this.items[this.head]!;
-      this.items[this.head++] = undefined;
-      onAcked(item);
-    }
+    for (let i = 0; i < count; i++) onAcked(this.items.shift()!);
     this.sent -= count;
     this.lastAckedWire = wireOffset;
-    this.compact();
     return { kind: 'acked', count };
   }
 
@@ -86,23 +76,6 @@ export class UnackedQueue<T> {
 
   /** The unacknowledged entries, oldest first. */
   toArray(): T[] {
-    return this.items.slice(this.head) as T[];
-  }
-
-  /** Removes and returns every entry (a failed stream hands them to its waiters). */
-  drain(): T[] {
-    const all = this.toArray();
-    this.items = [];
-    this.head = 0;
-    this.sent = 0;
-    return all;
-  }
-
-  private compact(): void {
-    // Drop the consumed prefix once it dominates, so the array does not grow without bound.
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    return this.items.toArray();
   }
 }
