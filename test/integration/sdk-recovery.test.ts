@@ -359,3 +359,13 @@ test('flush and waitForOffset time out without failing the stream', async () => 
     assert.equal(server.calls.length, 1);
   });
 });
+
+test('many concurrent ingest calls behind a small window keep their call order on the wire', async () => {
+  await withServer(autoAck, async (server, sdk) => {
+    const stream = await sdk.createStream({ tableName: TABLE }, 'id', 'secret', { ...FAST, maxInflightRequests: 16 });
+    const offsets = await Promise.all(Array.from({ length: 3000 }, (_, n) => stream.ingestRecordOffset(`{"n":${n}}`)));
+    assert.deepEqual(offsets, Array.from({ length: 3000 }, (_, n) => BigInt(n)));
+    await stream.close();
+    assert.deepEqual(server.ingestRequests().map(jsonOf), Array.from({ length: 3000 }, (_, n) => `{"n":${n}}`));
+  });
+});
