@@ -128,7 +128,9 @@ export class ScriptedCall {
   /** Waits for `create_stream` and answers with `streamId`. */
   async acceptCreate(streamId = `stream-${this.index}`): Promise<CreateStreamRequest> {
     const m = await this.next();
-    if (m?.kind !== 'create_stream') throw new Error(`call ${this.index}: expected create_stream, got ${m?.kind ?? 'nothing'}`);
+    if (m?.kind !== 'create_stream') {
+      throw new Error(`call ${this.index}: expected create_stream, got ${m?.kind ?? 'nothing'}`);
+    }
     this.send({ kind: 'create_stream_response', streamId });
     return m;
   }
@@ -209,7 +211,8 @@ export class ScriptedZerobusServer {
     const httpServer = tls ? https.createServer({ key: tls.key, cert: tls.cert }) : http.createServer();
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
     const httpPort = (httpServer.address() as AddressInfo).port;
-    const server = new ScriptedZerobusServer(grpcServer, httpServer, grpcPort, httpPort, script, tls ? 'https' : 'http');
+    const scheme = tls ? 'https' : 'http';
+    const server = new ScriptedZerobusServer(grpcServer, httpServer, grpcPort, httpPort, script, scheme);
     server.install();
     return server;
   }
