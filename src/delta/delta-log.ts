@@ -32,9 +32,10 @@ export type ConflictVerdict =
 /** Judges one winning commit; throws a TributaryError for a real conflict. */
 export type ConflictCheck = (winner: readonly Action[]) => ConflictVerdict;
 
+/** How a commit ended, and how many versions other writers took first. */
 export type CommitOutcome =
-  | { readonly kind: 'committed'; readonly version: number }
-  | { readonly kind: 'superseded'; readonly version: number };
+  | { readonly kind: 'committed'; readonly version: number; readonly lostRaces: number }
+  | { readonly kind: 'superseded'; readonly version: number; readonly lostRaces: number };
 
 export interface DeltaLogOptions {
   /** Encodes checkpoints off the event loop; without one they are encoded inline (CLI tools). */
@@ -116,10 +117,12 @@ export class DeltaLog {
         if (await this.store.putIfAbsent(commitKey(version), bytes)) {
           this.state.apply(version, actions);
           this.afterCommit(version);
-          return { kind: 'committed', version };
+          return { kind: 'committed', version, lostRaces: attempt };
         }
         for (const winner of await catchUp(this.store, this.state)) {
-          if (check(winner.actions) === 'superseded') return { kind: 'superseded', version: winner.version };
+          if (check(winner.actions) === 'superseded') {
+            return { kind: 'superseded', version: winner.version, lostRaces: attempt + 1 };
+          }
         }
       }
       throw new TributaryError('unavailable', `gave up committing after ${MAX_COMMIT_ATTEMPTS} lost races`);

@@ -53,6 +53,8 @@ export interface MaterializerMetrics {
   /** Milliseconds the last successful flush took (encode + write + commit). */
   lastFlushMs: number;
   failedFlushes: number;
+  /** Versions another writer committed first (each cost a retry on the next version). */
+  lostRaces: number;
   compactions: number;
 }
 
@@ -75,6 +77,7 @@ export class Materializer {
     filesWritten: 0,
     lastFlushMs: 0,
     failedFlushes: 0,
+    lostRaces: 0,
     compactions: 0,
   };
 
@@ -278,6 +281,7 @@ export class Materializer {
       },
     ];
     const outcome = await log.commit(actions, appendCheck(appId, first, last, log.metadata.schemaString));
+    this.metrics.lostRaces += outcome.lostRaces;
     if (outcome.kind === 'superseded') {
       // Our own earlier attempt (whose reply was lost) or a twin already committed these frames.
       await this.store.delete(name);

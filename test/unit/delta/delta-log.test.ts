@@ -55,9 +55,9 @@ describe('Delta log commits', () => {
     const { store } = await newTable();
     const a = await DeltaLog.open(store);
     const b = await DeltaLog.open(store);
-    assert.deepEqual(await a.commit(append('a1'), retry), { kind: 'committed', version: 1 });
-    assert.deepEqual(await b.commit(append('b1'), retry), { kind: 'committed', version: 2 });
-    assert.deepEqual(await a.commit(append('a2'), retry), { kind: 'committed', version: 3 });
+    assert.deepEqual(await a.commit(append('a1'), retry), { kind: 'committed', version: 1, lostRaces: 0 });
+    assert.deepEqual(await b.commit(append('b1'), retry), { kind: 'committed', version: 2, lostRaces: 1 });
+    assert.deepEqual(await a.commit(append('a2'), retry), { kind: 'committed', version: 3, lostRaces: 1 });
     const snapshot = await loadSnapshot(store);
     assert.deepEqual(snapshot.files.map((f) => f.path).sort(), ['a1', 'a2', 'b1']);
     assert.equal(a.version, 3);
@@ -73,7 +73,7 @@ describe('Delta log commits', () => {
       seen.push([...winner]);
       return winner.some((x) => 'txn' in x && x.txn.version >= 5) ? 'superseded' : 'retry';
     });
-    assert.deepEqual(outcome, { kind: 'superseded', version: 1 });
+    assert.deepEqual(outcome, { kind: 'superseded', version: 1, lostRaces: 1 });
     assert.equal(seen.length, 1);
     assert.deepEqual((await loadSnapshot(store)).files.map((f) => f.path), ['first']);
     assert.equal(b.txnVersion('wal'), 5);
