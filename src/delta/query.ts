@@ -7,6 +7,7 @@
  */
 import { DuckDBInstance, type Json } from '@duckdb/node-api';
 import type { DataType, StructField } from '../catalog/types.js';
+import { TributaryError } from '../errors.js';
 import { dataKey } from './actions.js';
 import type { ObjectStore } from './object-store.js';
 import { loadSnapshot } from './snapshot.js';
@@ -186,9 +187,11 @@ export async function queryTables(
   resolve: (ref: TableRef) => Promise<ObjectStore | undefined>,
 ): Promise<QueryResult> {
   const stores = new Map<string, ObjectStore>();
+  const unknown: string[] = [];
   for (const ref of rewriteTableRefs(sql).refs) {
     const store = await resolve(ref);
     if (store) stores.set(viewName(ref), store);
+    else unknown.push(`${ref.catalog}.${ref.schema}.${ref.table}`);
   }
   const { sql: rewritten, refs } = rewriteTableRefs(sql, (ref) => stores.has(viewName(ref)));
   const instance = await DuckDBInstance.create(':memory:');
@@ -201,7 +204,16 @@ export async function queryTables(
       const files = snapshot.files.map((f) => store.readableLocation(dataKey(f.path)));
       await connection.run(viewSql(ref, schemaFields(snapshot.metadata), files));
     }
-    const reader = await connection.runAndReadAll(rewritten);
+    let reader;
+    try {
+      reader = await connection.runAndReadAll(rewritten);
+    } catch (error) {
+      // DuckDB reads an unknown `a.b.c` as a missing catalog `a`; name the table the user meant instead.
+      if (unknown.length > 0 && /Catalog .* does not exist/.test((error as Error).message)) {
+        throw new TributaryError('not_found', `no such table: ${unknown.join(', ')}`, {}, 'TABLE_DOES_NOT_EXIST');
+      }
+      throw error;
+    }
     return { columns: reader.columnNames(), rows: reader.getRowsJson() };
   } finally {
     connection.closeSync();
