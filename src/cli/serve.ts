@@ -39,7 +39,13 @@ export function register(program: Command): void {
       // Loaded here, not at the top: the admin commands should not pay for the whole server tree.
       const [{ pino }, { startServer }] = await Promise.all([import('pino'), import('../server/server.js')]);
       const logger = pino({ level: config.logLevel }, pino.destination(2));
-      const server = await startServer(config, logger);
+      let server: RunningServer;
+      try {
+        server = await startServer(config, logger);
+      } catch (error) {
+        process.stderr.write(`tributary serve: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      }
       process.stdout.write(banner(server, config.dataDir));
       let stopping = false;
       const stop = (signal: string): void => {

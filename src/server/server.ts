@@ -21,6 +21,7 @@ import { streamOpener } from '../ingest/stream-opener.js';
 import { TableRegistry } from '../ingest/table-registry.js';
 import { WalManager } from '../wal/wal-manager.js';
 import { dataPaths, type ServerConfig } from './config.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createDemo, type DemoCredentials } from './demo.js';
 import { createHttpServer } from './http.js';
 import { Metrics } from './metrics.js';
@@ -42,8 +43,18 @@ export interface RunningServer {
 
 /** Starts every listener and component described by `config`. */
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  const paths = dataPaths(config.dataDir);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const lock = await lockDataDir(config.dataDir);
+  try {
+    return await startLocked(config, logger, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(config: ServerConfig, logger: Logger, lock: DataDirLock): Promise<RunningServer> {
+  const paths = dataPaths(config.dataDir);
   await mkdir(paths.tables, { recursive: true });
   const store = openSqliteStore(paths.catalogDb);
   const catalog = new Catalog(store, { tablesDir: paths.tables, storage: new DeltaTableStorage() });
@@ -91,7 +102,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
-    (closing ??= shutdown({ grpcServer, sessions, registry, pool, store, http, drainSeconds: config.drainSeconds, logger }));
+    (closing ??= shutdown({ grpcServer, sessions, registry, pool, store, http, lock, drainSeconds: config.drainSeconds, logger }));
   return {
     zerobusEndpoint,
     unityCatalogUrl,
@@ -138,10 +149,11 @@ async function shutdown(parts: {
   pool: ParquetWorkerPool;
   store: CatalogStore;
   http: import('node:http').Server;
+  lock: DataDirLock;
   drainSeconds: number;
   logger: Logger;
 }): Promise<void> {
-  const { grpcServer, sessions, registry, pool, store, http, drainSeconds, logger } = parts;
+  const { grpcServer, sessions, registry, pool, store, http, lock, drainSeconds, logger } = parts;
   logger.info({ streams: sessions.size }, 'shutting down: asking producers to close their streams');
   sessions.requestCloseAll();
   await new Promise<void>((resolve) => {
@@ -158,5 +170,6 @@ async function shutdown(parts: {
   http.closeAllConnections();
   await httpClosed;
   await store.close();
+  await lock.release();
   logger.info('shutdown complete');
 }
