@@ -3,6 +3,7 @@
  */
 import { Command } from 'commander';
 import { register as registerGenerateProto } from './generate-proto.js';
+import { register as registerIngest } from './ingest.js';
 import { register as registerOptimize } from './optimize.js';
 import { register as registerPrincipal } from './principal.js';
 import { register as registerQuery } from './query.js';
@@ -17,6 +18,7 @@ registerServe(program);
 registerSql(program);
 registerPrincipal(program);
 registerGenerateProto(program);
+registerIngest(program);
 registerQuery(program);
 registerOptimize(program);
 registerVacuum(program);
