@@ -31,7 +31,12 @@ export async function startServerProcess(dataDir: string, extraArgs: string[] = 
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      if (signal) out += `\n[killed by ${signal}]\n`;
+      resolve(code);
+    }),
+  );
   const endpoints = await new Promise<{ zerobus: string; uc: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}`)), 60_000);
     const check = (): void => {

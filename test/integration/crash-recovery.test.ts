@@ -80,7 +80,7 @@ test(`kill -9 at random moments, ${ROUNDS} times: every acked record is in the t
 
   // A last start replays what the final kill left in the WAL; a graceful stop commits it.
   const server = await startServerProcess(dataDir);
-  assert.equal(await server.stop(), 0);
+  assert.equal(await server.stop(), 0, server.output());
 
   const { stdout } = await runCli([
     'query',

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import protobuf from 'protobufjs';
-import descriptorExt from 'protobufjs/ext/descriptor/index.js';
 import { loadOfficialSdk, type OfficialSdk } from '../helpers/official-sdk.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { deltaRows, type Row } from '../helpers/delta-rows.js';
+import { descriptorBase64 } from '../helpers/proto.js';
 
 const { ZerobusSdk, RecordType } = loadOfficialSdk();
 const TABLE = 'main.default.air_quality';
@@ -21,13 +21,6 @@ message AirQuality {
   optional int64 humidity = 3;
 }`;
 const AirQuality = protobuf.parse(AIR_QUALITY_PROTO, { keepCase: true }).root.lookupType('AirQuality');
-
-/** Base64 of the DescriptorProto, exactly as the official examples build it. */
-function descriptorBase64(type: protobuf.Type): string {
-  const DescriptorProto = (descriptorExt as unknown as { DescriptorProto: protobuf.Type }).DescriptorProto;
-  const desc = (type as unknown as { toDescriptor(syntax: string): protobuf.Message }).toDescriptor('proto2');
-  return Buffer.from(DescriptorProto.encode(desc).finish()).toString('base64');
-}
 
 describe('official TypeScript client against Tributary', () => {
   let t: TestServer;
