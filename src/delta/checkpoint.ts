@@ -3,7 +3,7 @@
  * action and one struct column per action type (`txn`, `add`, `remove`, `metaData`, `protocol`), the
  * layout of PROTOCOL.md's checkpoint schema. Stats stay JSON strings (`delta.checkpoint.writeStatsAsJson`).
  */
-import { Table, Vector, tableToIPC } from 'apache-arrow';
+import { Map_, Table, Vector, tableToIPC } from 'apache-arrow';
 import type { DataType, StructField } from '../catalog/types.js';
 import type { Action } from './actions.js';
 import { batchFromRows } from './arrow-rows.js';
@@ -111,20 +111,41 @@ function toBuilderValue(value: unknown, key?: string): unknown {
 /** Decodes a checkpoint Parquet file (ours or another writer's V1 checkpoint) into its actions. */
 export function decodeCheckpoint(bytes: Uint8Array): Action[] {
   const table = new Table(readParquetBatches(bytes));
+  // Column-wise access: reading each row through struct-row proxies is several times slower.
   const columns = ACTION_COLUMNS.flatMap((name) => {
     const vector = table.getChild(name);
-    return vector ? [{ name, vector }] : [];
+    if (!vector) return [];
+    const members = vector.type.children.map((f: { name: string }, k: number) => {
+      const child = vector.getChildAt(k)!;
+      // Partition values, tags and options are nearly always empty maps; reading each through a map-row
+      // proxy dominates decoding, so an all-empty map column is answered without it.
+      const allEmpty = child.type instanceof Map_ && child.data.every((d) => (d.children[0]?.length ?? 0) === 0);
+      return { name: f.name, vector: child, allEmpty, isValid: validity(child) };
+    });
+    return [{ name, isValid: validity(vector), members }];
   });
   const actions: Action[] = [];
   for (let i = 0; i < table.numRows; i++) {
-    for (const { name, vector } of columns) {
-      const value: unknown = vector.get(i);
-      if (value === null || value === undefined) continue;
-      const plain = toPlain(value) as Record<string, unknown>;
-      actions.push({ [name]: name === 'metaData' ? { name: null, description: null, ...plain } : plain } as Action);
+    for (const { name, isValid, members } of columns) {
+      if (!isValid(i)) continue;
+      const action: Record<string, unknown> = name === 'metaData' ? { name: null, description: null } : {};
+      for (const member of members) {
+        const value: unknown = member.allEmpty ? (member.isValid(i) ? {} : null) : member.vector.get(i);
+        if (value !== null && value !== undefined) action[member.name] = toPlain(value);
+      }
+      actions.push({ [name]: action } as Action);
     }
   }
   return actions;
+}
+
+/** A validity test for a vector's rows that reads the bitmap directly when the vector is one chunk. */
+function validity(vector: Vector): (i: number) => boolean {
+  const [data, ...rest] = vector.data;
+  if (!data || rest.length > 0) return (i) => vector.isValid(i);
+  if (data.nullCount === 0) return () => true;
+  const { nullBitmap, offset } = data;
+  return (i) => (nullBitmap[(offset + i) >> 3]! & (1 << ((offset + i) & 7))) !== 0;
 }
 
 /** Arrow values to JSON-shaped values: structs and maps to objects, lists to arrays, int64 to numbers; nulls dropped. */

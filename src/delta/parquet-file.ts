@@ -89,7 +89,10 @@ export function writeParquet(ipcStream: Uint8Array): Uint8Array {
   return parquet.writeParquet(wasmTable, props);
 }
 
+/** Rows per batch when reading Parquet: few large batches keep later row access cheap. */
+const READ_BATCH_ROWS = 64 * 1024;
+
 /** Reads a whole Parquet file into Arrow batches. */
 export function readParquetBatches(bytes: Uint8Array): RecordBatch[] {
-  return tableFromIPC(parquet.readParquet(bytes).intoIPCStream()).batches;
+  return tableFromIPC(parquet.readParquet(bytes, { batchSize: READ_BATCH_ROWS }).intoIPCStream()).batches;
 }
