@@ -111,7 +111,6 @@ describe('a writer killed in its commit path', { timeout: 300_000 }, () => {
       await restarted.close();
       assert.equal(restarted.committedPosition, 3);
       assert.equal(restarted.metrics.commits, crash === 'after-commit' ? 0 : 1);
-      assert.equal(wal.firstRetained <= 4, true);
       await wal.close();
 
       const view = await runPythonJson<DeltaRsView>(READ_DELTA_PY, [dir]);
