@@ -158,7 +158,7 @@ async function longLog(dir: string, commits: number, withCheckpoints: boolean): 
     state.apply(version, actions);
     await writeFile(path.join(root, commitKey(version)), encodeCommit(actions));
     if (withCheckpoints && version > 0 && version % 10 === 0) {
-      const rows = state.checkpointActions(0);
+      const rows = state.checkpointActions();
       await writeFile(path.join(root, checkpointKey(version)), encodeCheckpoint(rows));
       await writeFile(path.join(root, LAST_CHECKPOINT_KEY), JSON.stringify({ version, size: rows.length }));
     }

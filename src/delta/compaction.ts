@@ -16,7 +16,7 @@ export interface CompactionOptions {
   readonly minFiles: number;
   /** Files at least this big are left alone. */
   readonly targetFileBytes?: number;
-  /** Bytes read for one compaction; the rest waits for the next round. */
+  /** Bytes read for one compaction (capped at the target size); the rest waits for the next round. */
   readonly maxInputBytes?: number;
   readonly now?: () => number;
 }
@@ -32,11 +32,17 @@ export interface CompactionResult {
 const DEFAULT_TARGET_FILE_BYTES = 128 * 1024 * 1024;
 const DEFAULT_MAX_INPUT_BYTES = 512 * 1024 * 1024;
 
-/** The small files to rewrite, oldest first, or none when there are too few. */
+/**
+ * The small files to rewrite, smallest first and together at most about one target file (so a file that
+ * grew by compaction is not rewritten over and over with a few new small ones), or none when there are too
+ * few small files.
+ */
 export function pickFilesToCompact(files: readonly AddFile[], opts: CompactionOptions): AddFile[] {
   const target = opts.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES;
-  const budget = opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  const small = files.filter((f) => f.size < target).sort((a, b) => a.modificationTime - b.modificationTime);
+  const budget = Math.min(target, opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
+  const small = files
+    .filter((f) => f.size < target)
+    .sort((a, b) => a.size - b.size || a.modificationTime - b.modificationTime);
   if (small.length < Math.max(2, opts.minFiles)) return [];
   const picked: AddFile[] = [];
   let bytes = 0;

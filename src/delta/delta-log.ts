@@ -159,7 +159,8 @@ export class DeltaLog {
    */
   private scheduleCheckpoint(version: number, forceCleanup: boolean): void {
     const { deletedFileRetentionMs, logRetentionMs } = retentionOf(this.state.metadata?.configuration ?? {});
-    const actions = this.state.checkpointActions(this.now() - deletedFileRetentionMs);
+    this.state.expireTombstones(this.now() - deletedFileRetentionMs);
+    const actions = this.state.checkpointActions();
     const numOfAddFiles = this.state.files.size;
     this.maintenance = this.maintenance.then(async () => {
       try {

@@ -76,18 +76,20 @@ export class TableState {
     };
   }
 
-  /**
-   * The rows of a checkpoint of the current version: protocol, metadata, txns, live files, and the
-   * tombstones deleted after `tombstoneCutoff` (older ones have expired).
-   */
-  checkpointActions(tombstoneCutoff: number): Action[] {
+  /** Forgets tombstones deleted at or before `cutoff`: they expired, VACUUM no longer needs them. */
+  expireTombstones(cutoff: number): void {
+    for (const [path, remove] of this.tombstones) {
+      if ((remove.deletionTimestamp ?? 0) <= cutoff) this.tombstones.delete(path);
+    }
+  }
+
+  /** The rows of a checkpoint of the current version: protocol, metadata, txns, live files, tombstones. */
+  checkpointActions(): Action[] {
     const { protocol, metadata } = this.snapshot();
     const actions: Action[] = [{ protocol }, { metaData: metadata }];
     for (const txn of this.txns.values()) actions.push({ txn });
     for (const add of this.files.values()) actions.push({ add: { ...add, dataChange: false } });
-    for (const remove of this.tombstones.values()) {
-      if ((remove.deletionTimestamp ?? 0) > tombstoneCutoff) actions.push({ remove: { ...remove, dataChange: false } });
-    }
+    for (const remove of this.tombstones.values()) actions.push({ remove: { ...remove, dataChange: false } });
     return actions;
   }
 }

@@ -93,7 +93,7 @@ describe('checkpoints and snapshots', () => {
     const log = await DeltaLog.open(store);
     await log.commit([...append('x y%.parquet', { appId: 'w', version: 3 })], retry);
     await log.commit([{ remove: { path: 'x y%.parquet', deletionTimestamp: Date.now(), dataChange: true } }], retry);
-    const actions = (await loadTableState(store)).checkpointActions(0);
+    const actions = (await loadTableState(store)).checkpointActions();
     assert.deepEqual(decodeCheckpoint(encodeCheckpoint(actions)), actions);
   });
 
