@@ -143,10 +143,12 @@ export class Materializer {
 
   /**
    * Takes a durable WAL frame. Never blocks: the frame is buffered and committed on the next flush (at once
-   * when the buffer reaches `flushBytes`, else within `flushIntervalMs`).
+   * when the buffer reaches `flushBytes`, else within `flushIntervalMs`). Frames must come in WAL order; one
+   * that skips a position makes the next flush read the missing frames from the WAL.
    */
   offer(seq: WalPosition, ipc: Uint8Array, _rows: number, bytes: number): void {
-    if (this.closing) throw new TributaryError('unavailable', 'the materializer is closed');
+    // After close the frame is durable in the WAL all the same; the next start replays it.
+    if (this.closing) return;
     this.accept(seq, ipc, bytes);
     if (this.buffered >= this.opts.settings.flushBytes) this.scheduleFlush();
     else this.armTimer();
