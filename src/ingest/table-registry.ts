@@ -65,6 +65,6 @@ export class TableRegistry {
       logger: logger.child({ table: table.fullName }),
     });
     await materializer.start();
-    return new TableWriter(table, wal, materializer);
+    return new TableWriter(table, wal, materializer, 2 * settings.flushBytes);
   }
 }

@@ -21,6 +21,7 @@ export class TableWriter {
     readonly table: TableInfo,
     private readonly wal: TableWal,
     readonly materializer: Materializer,
+    private readonly maxBufferedBytes: number,
   ) {
     this.schema = toArrowSchema(table.columns);
     this.nextToOffer = nextPosition(wal.lastDurable);
@@ -31,8 +32,13 @@ export class TableWriter {
     return new RowBatch(this.table.columns);
   }
 
-  /** Appends a batch; resolves once it is durable (written and fdatasync'd). */
+  /**
+   * Appends a batch; resolves once it is durable (written and fdatasync'd). When the materializer has fallen
+   * more than two flushes behind, waits for it first: the streams then stop reading (HTTP/2 flow control)
+   * instead of the server buffering without bound.
+   */
   async append(batch: RowBatch): Promise<WalPosition> {
+    if (this.materializer.bufferedBytes >= this.maxBufferedBytes) await this.materializer.flush();
     const rows = batch.rowCount;
     const ipc = encodeIpc(toArrowRecordBatch(batch, this.schema));
     const position = await this.wal.append(ipc, rows);
