@@ -46,7 +46,6 @@ export function register(program: Command): void {
         process.stderr.write(`tributary serve: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exit(1);
       }
-      process.stdout.write(banner(server, config.dataDir));
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) {
@@ -64,6 +63,8 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      // Printed only once the signal handlers are in place: whoever reads the endpoints may stop us at once.
+      process.stdout.write(banner(server, config.dataDir));
     });
 }
 
