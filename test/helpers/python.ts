@@ -1,9 +1,12 @@
 /**
  * A project-local Python virtualenv (`.venv` at the repo root, gitignored) with the pinned packages of
  * `requirements.txt`, for tests that check our tables with independent readers (delta-rs, pyarrow).
+ * Optional sets (`requirements-<name>.txt`) are installed into the same venv on top, only for the tests
+ * that ask for them: the official Python Zerobus SDK and DuckDB (`compat`), Spark with Delta (`spark`).
  *
  * Several test processes may ask at once: one builds the venv under an exclusive lock file, the others wait
- * for it and then find the stamp that says which requirements the venv holds.
+ * for it and then find the stamps that say which requirements the venv holds (one stamp per set, so the
+ * base stamp keeps the format older checkouts read).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,49 +19,83 @@ const run = promisify(execFile);
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VENV = path.join(ROOT, '.venv');
-const REQUIREMENTS = path.join(ROOT, 'test', 'helpers', 'requirements.txt');
-const STAMP = path.join(VENV, '.tributary-requirements');
+const HELPERS = path.join(ROOT, 'test', 'helpers');
 const LOCK = path.join(ROOT, '.cache', 'venv.lock');
 /** pip over the network can take minutes; a lock older than this belongs to a dead builder. */
 const STALE_LOCK_MS = 15 * 60 * 1000;
 
-let pending: Promise<{ python: string }> | undefined;
+/** An optional requirements set, `test/helpers/requirements-<name>.txt`. */
+export type RequirementSet = 'compat' | 'spark';
 
-/** Creates (once per requirements version) and returns the project venv's interpreter. */
-export function ensureVenv(): Promise<{ python: string }> {
-  pending ??= build().catch((e: unknown) => {
-    pending = undefined;
-    throw e;
-  });
-  return pending;
+const requirementsFile = (set?: RequirementSet): string =>
+  path.join(HELPERS, set ? `requirements-${set}.txt` : 'requirements.txt');
+const stampFile = (set?: RequirementSet): string =>
+  path.join(VENV, set ? `.tributary-requirements-${set}` : '.tributary-requirements');
+
+const pending = new Map<string, Promise<{ python: string }>>();
+
+/**
+ * Creates (once per requirements version) and returns the project venv's interpreter, with the base
+ * requirements and the optional `sets` installed.
+ */
+export function ensureVenv(sets: readonly RequirementSet[] = []): Promise<{ python: string }> {
+  const key = [...new Set(sets)].sort().join(',');
+  let promise = pending.get(key);
+  if (!promise) {
+    promise = build([...new Set(sets)].sort()).catch((e: unknown) => {
+      pending.delete(key);
+      throw e;
+    });
+    pending.set(key, promise);
+  }
+  return promise;
 }
 
-async function build(): Promise<{ python: string }> {
+async function build(sets: readonly RequirementSet[]): Promise<{ python: string }> {
   const python = path.join(VENV, 'bin', 'python');
-  const wanted = createHash('sha256').update(await fs.readFile(REQUIREMENTS)).digest('hex');
-  if ((await readStamp()) === wanted) return { python };
+  const wanted = new Map<RequirementSet | undefined, string>();
+  for (const set of [undefined, ...sets]) wanted.set(set, await fileHash(requirementsFile(set)));
+  const missing = async (): Promise<(RequirementSet | undefined)[]> => {
+    const out: (RequirementSet | undefined)[] = [];
+    for (const [set, hash] of wanted) if ((await readStamp(stampFile(set))) !== hash) out.push(set);
+    return out;
+  };
+  if ((await missing()).length === 0) return { python };
   const release = await acquireLock();
   try {
-    if ((await readStamp()) === wanted) return { python };
-    await fs.rm(VENV, { recursive: true, force: true });
-    await run(systemPython(), ['-m', 'venv', VENV]);
-    await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS], {
+    const todo = await missing();
+    if (todo.length === 0) return { python };
+    if (todo.includes(undefined)) {
+      await fs.rm(VENV, { recursive: true, force: true });
+      await run(systemPython(), ['-m', 'venv', VENV]);
+    }
+    // One pip run over every set the venv should hold, so the resolver sees all pins together.
+    const installed: RequirementSet[] = [];
+    for (const set of ['compat', 'spark'] as const) {
+      if (wanted.has(set) || (await readStamp(stampFile(set))) !== undefined) installed.push(set);
+    }
+    const files = [requirementsFile(), ...installed.map(requirementsFile)];
+    await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...files.flatMap((f) => ['-r', f])], {
       maxBuffer: 16 * 1024 * 1024,
     });
-    await fs.writeFile(STAMP, wanted);
+    for (const set of [undefined, ...installed]) await fs.writeFile(stampFile(set), await fileHash(requirementsFile(set)));
     return { python };
   } finally {
     await release();
   }
 }
 
+async function fileHash(file: string): Promise<string> {
+  return createHash('sha256').update(await fs.readFile(file)).digest('hex');
+}
+
 function systemPython(): string {
   return process.platform === 'win32' ? 'python' : 'python3';
 }
 
-async function readStamp(): Promise<string | undefined> {
+async function readStamp(stamp: string): Promise<string | undefined> {
   try {
-    return (await fs.readFile(STAMP, 'utf8')).trim();
+    return (await fs.readFile(stamp, 'utf8')).trim();
   } catch {
     return undefined;
   }
