@@ -12,6 +12,7 @@ import type { CatalogStore } from '../catalog/model.js';
 import type { Tokens } from '../auth/tokens.js';
 import { TributaryError, toHttpError } from '../errors.js';
 import type { Metrics } from './metrics.js';
+import { discoveryRoutes } from './routes/discovery.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { operationsRoutes } from './routes/operations.js';
 import { Router, type HttpMethod, type RouteResponse } from './routes/router.js';
@@ -41,7 +42,12 @@ const UNMATCHED_ROUTE = 'unmatched';
 
 /** Creates the HTTP server, not yet listening. */
 export function createHttpServer(deps: HttpDeps): http.Server {
-  const router = new Router([...operationsRoutes(deps), ...oauthRoutes(deps), ...unityCatalogRoutes(deps)]);
+  const router = new Router([
+    ...operationsRoutes(deps),
+    ...oauthRoutes(deps),
+    ...discoveryRoutes(),
+    ...unityCatalogRoutes(deps),
+  ]);
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server = http.createServer((req, res) => {
     void handleRequest(req, res, router, maxBodyBytes, deps);
