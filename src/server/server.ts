@@ -59,7 +59,6 @@ async function startLocked(config: ServerConfig, logger: Logger, lock: DataDirLo
   const store = openSqliteStore(paths.catalogDb);
   const catalog = new Catalog(store, { tablesDir: paths.tables, storage: new DeltaTableStorage() });
   await catalog.ensureDefaults();
-  const admin = await ensureAdminPrincipal(store);
   const access = new AccessControl(store);
   const tokens = new Tokens(await loadOrCreateSigningKey(paths.signingKey), { ttlSeconds: config.tokenTtlSeconds });
   const metrics = new Metrics();
@@ -98,6 +97,9 @@ async function startLocked(config: ServerConfig, logger: Logger, lock: DataDirLo
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const zerobusEndpoint = `${config.tls ? 'https' : 'http'}://${host}:${grpcPort}`;
   const unityCatalogUrl = `http://${host}:${httpPort}`;
+  // Credentials are created only once both listeners are up: a start that fails on a busy port must not
+  // create an admin whose secret nobody ever sees.
+  const admin = await ensureAdminPrincipal(store);
   const demo = config.demo ? await createDemo(catalog, store) : undefined;
 
   let closing: Promise<void> | undefined;
