@@ -8,7 +8,11 @@ import protobuf from 'protobufjs';
 import descriptorExt from 'protobufjs/ext/descriptor/index.js';
 import { parseTypeText, type Column } from '../../../src/catalog/types.js';
 import { TributaryError } from '../../../src/errors.js';
+import { toArrowSchema } from '../../../src/delta/arrow-schema.js';
+import { toArrowRecordBatch } from '../../../src/ingest/arrow-batch.js';
 import { compileRecordPlan } from '../../../src/ingest/descriptor.js';
+import { compileProtoDecoder } from '../../../src/ingest/proto-decoder.js';
+import { RowBatch } from '../../../src/ingest/row-batch.js';
 import { generateProto, type GeneratorColumn } from '../../../src/cli/proto-gen/generate.js';
 
 const col = (name: string, type_text: string, nullable = true): GeneratorColumn => ({ name, type_text, nullable });
@@ -278,6 +282,39 @@ describe('generated files are usable', () => {
       plan.fields.map((f) => [f.name, f.number]),
       everyType.map((c, i) => [c.name, i + 1]),
     );
+  });
+
+  test("a record encoded with the generated file decodes with the server's decoder, values intact", () => {
+    const proto = generateProto({ name: 'main.default.everything', columns: everyType });
+    const type = protobuf.parse(proto, { keepCase: true }).root.lookupType('everything');
+    const columns = columnsOf(everyType);
+    const decoder = compileProtoDecoder(descriptorOf(proto, 'everything'), columns);
+    const record = type.fromObject({
+      tiny: -5,
+      i: 7,
+      big: '9223372036854775807',
+      s: 'héllo',
+      bin: 'AAEC',
+      day: 19723,
+      ts: 1_704_067_200_123_456,
+      price: '12.34',
+      tags: ['a', 'b'],
+      attrs: { k: 3 },
+      loc: { lat: 59.9, where: { city: 'Oslo', zip: 150 } },
+      items: [{ sku: 'x', qty: 2, price: '1.50' }],
+      by_sku: { x: { qty: 4 } },
+    });
+    const batch = new RowBatch(columns);
+    decoder.decode(type.encode(record).finish(), batch, 0n);
+    const row = toArrowRecordBatch(batch, toArrowSchema(columns)).get(0)!.toJSON() as Record<string, unknown>;
+    assert.equal(row.tiny, -5);
+    assert.equal(row.i, 7);
+    assert.equal(row.big, 9223372036854775807n);
+    assert.equal(row.s, 'héllo');
+    assert.deepEqual([...(row.bin as Uint8Array)], [0, 1, 2]);
+    assert.equal(row.ts, 1_704_067_200_123.456, 'microseconds, shown by Arrow as fractional milliseconds');
+    assert.deepEqual([...(row.tags as Iterable<string>)], ['a', 'b']);
+    assert.equal(row.small, null);
   });
 
   test('the descriptor check accepts disambiguated struct messages', () => {
