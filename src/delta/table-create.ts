@@ -20,8 +20,17 @@ export const SUPPORTED_DELTA_PROPERTIES: ReadonlySet<string> = new Set([
   'delta.checkpoint.writeStatsAsStruct',
 ]);
 
-/** Writer features whose rules this writer follows (timestampNtz: write TIMESTAMP(isAdjustedToUTC=false)). */
-const WRITABLE_FEATURES: ReadonlySet<string> = new Set(['timestampNtz', 'appendOnly']);
+/**
+ * Writer features whose rules this writer follows (timestampNtz: write TIMESTAMP(isAdjustedToUTC=false);
+ * invariants: refuse nulls in NOT NULL columns; appendOnly: honour `delta.appendOnly`).
+ */
+const WRITABLE_FEATURES: ReadonlySet<string> = new Set(['timestampNtz', 'appendOnly', 'invariants']);
+
+/**
+ * Writer version 2's features, which a table-features protocol must list to keep them: Delta Spark refuses
+ * to read a table whose schema has a NOT NULL column unless `invariants` is listed.
+ */
+const LEGACY_WRITER_FEATURES: readonly string[] = ['appendOnly', 'invariants'];
 
 /**
  * Whether this writer may append to a table with this protocol: writer versions 3–6 and unknown table
@@ -40,7 +49,12 @@ export function protocolFor(columns: readonly StructField[]): ProtocolAction {
   if (columns.some((c) => containsKind(c.type, 'timestamp_ntz'))) features.push('timestampNtz');
   if (columns.some((c) => containsKind(c.type, 'variant'))) features.push('variantType');
   if (features.length === 0) return { minReaderVersion: 1, minWriterVersion: 2 };
-  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: features, writerFeatures: features };
+  return {
+    minReaderVersion: 3,
+    minWriterVersion: 7,
+    readerFeatures: features,
+    writerFeatures: [...LEGACY_WRITER_FEATURES, ...features],
+  };
 }
 
 /** The metadata action of a new table: the catalog's table id becomes the Delta table id. */

@@ -11,7 +11,7 @@ describe('table creation (version 0)', () => {
       minReaderVersion: 3,
       minWriterVersion: 7,
       readerFeatures: ['timestampNtz'],
-      writerFeatures: ['timestampNtz'],
+      writerFeatures: ['appendOnly', 'invariants', 'timestampNtz'],
     });
   });
 
