@@ -86,6 +86,14 @@ export function checkpointKey(version: number): string {
   return `${LOG_DIR}${padVersion(version)}.checkpoint.parquet`;
 }
 
+/**
+ * `_delta_log/00000000000000000040`: sorts after every log file of earlier versions and before those of
+ * this version, so listing "after" it starts at this version (a checkpoint included).
+ */
+export function versionPrefix(version: number): string {
+  return `${LOG_DIR}${padVersion(version)}`;
+}
+
 function padVersion(version: number): string {
   if (!Number.isSafeInteger(version) || version < 0) throw new RangeError(`invalid table version ${version}`);
   return String(version).padStart(20, '0');

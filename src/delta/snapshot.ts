@@ -10,6 +10,7 @@ import {
   commitKey,
   decodeCommit,
   parseLogKey,
+  versionPrefix,
   type Action,
   type LastCheckpoint,
 } from './actions.js';
@@ -29,7 +30,7 @@ export async function loadSnapshot(location: string | ObjectStore): Promise<Snap
 /** The reconciled state at the latest version; writers keep it and advance it with {@link catchUp}. */
 export async function loadTableState(store: ObjectStore): Promise<TableState> {
   const hint = await readLastCheckpoint(store);
-  let listing = await listLog(store, hint ? checkpointKey(hint.version) : undefined);
+  let listing = await listLog(store, hint ? versionPrefix(hint.version) : undefined);
   let checkpoint = newestCheckpoint(listing);
   if (hint && checkpoint === undefined) {
     // The pointer names a checkpoint that is gone (cleaned up, or never finished): list the whole log.

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { LAST_CHECKPOINT_KEY, checkpointKey, commitKey, type Action } from '../../../src/delta/actions.js';
+import { LAST_CHECKPOINT_KEY, checkpointKey, commitKey, versionPrefix, type Action } from '../../../src/delta/actions.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../src/delta/checkpoint.js';
 import { DeltaLog, type ConflictCheck } from '../../../src/delta/delta-log.js';
 import { cleanupLog } from '../../../src/delta/log-cleanup.js';
@@ -107,6 +107,16 @@ describe('checkpoints and snapshots', () => {
     assert.equal(await store.get(checkpointKey(7)), undefined);
     const pointer = JSON.parse(Buffer.from((await store.get(LAST_CHECKPOINT_KEY))!).toString());
     assert.deepEqual(pointer, { version: 6, size: 9, sizeInBytes: pointer.sizeInBytes, numOfAddFiles: 6 });
+
+    const listed: (string | undefined)[] = [];
+    class ListingStore extends LocalObjectStore {
+      override list(prefix: string, opts: { after?: string } = {}) {
+        listed.push(opts.after);
+        return super.list(prefix, opts);
+      }
+    }
+    await loadSnapshot(new ListingStore(store.root));
+    assert.deepEqual(listed, [versionPrefix(6)], 'one listing, starting at the checkpoint');
 
     for (let v = 0; v < 6; v++) await store.delete(commitKey(v));
     const snapshot = await loadSnapshot(store);
