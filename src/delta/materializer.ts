@@ -149,7 +149,7 @@ export class Materializer {
   offer(seq: WalPosition, ipc: Uint8Array, _rows: number, bytes: number): void {
     // After close the frame is durable in the WAL all the same; the next start replays it.
     if (this.closing) return;
-    this.accept(seq, ipc, bytes);
+    this.accept(seq, ipc, bytes, false);
     if (this.buffered >= this.opts.settings.flushBytes) this.scheduleFlush();
     else this.armTimer();
   }
@@ -171,14 +171,19 @@ export class Materializer {
     await this.log?.idle();
   }
 
-  private accept(seq: WalPosition, ipc: Uint8Array, bytes: number): void {
+  /**
+   * Buffers the frame that follows the last one in memory. An offered frame that skips positions sets
+   * `gap` and is dropped: committing past a frame never seen would lose it, so the missing frames (and it)
+   * are read from the WAL instead, whose frames are always taken.
+   */
+  private accept(seq: WalPosition, ipc: Uint8Array, bytes: number, fromWal: boolean): void {
     if (seq <= this.lastSeen) return;
     if (seq !== this.lastSeen + 1) {
-      // Committing past a frame never seen would lose it; the WAL has it, so read it from there.
+      if (fromWal) throw new TributaryError('internal', `WAL replay skipped from ${this.lastSeen} to ${seq}`);
       this.gap = true;
       return;
     }
-    if (this.gap) return;
+    if (this.gap && !fromWal) return;
     this.buffer.push({ seq, ipc, bytes });
     this.buffered += bytes;
     this.lastSeen = seq;
@@ -188,7 +193,7 @@ export class Materializer {
   private async readWal(): Promise<void> {
     this.gap = false;
     for await (const frame of this.opts.wal.replay(this.lastSeen)) {
-      this.accept(frame.seq, frame.payload, frame.payload.byteLength);
+      this.accept(frame.seq, frame.payload, frame.payload.byteLength, true);
       if (this.buffered >= this.opts.settings.flushBytes) await this.commitBuffered(false);
     }
   }
