@@ -59,13 +59,18 @@ export async function runSdk(driver: SdkDriver, scenarios: readonly Scenario[] =
   const names = scenarios.map((s) => scenarioTable(schema, s));
   const server = await startCompatServer(schema, names);
   const work = await mkdtemp(path.join(os.tmpdir(), `tributary-compat-${schema}-files-`));
+  const dispose = async (): Promise<void> => {
+    await server.dispose();
+    await rm(work, { recursive: true, force: true });
+  };
   try {
+    const credentials = { clientId: server.clientId, clientSecret: server.clientSecret };
+    const locations = await Promise.all(names.map((name) => tableLocation(server.ucEndpoint, credentials, name)));
     const proto = await protoArtifacts(server, names[0]!, work);
     const encode = protoEncoder(await readFile(path.join(proto.dir, proto.file), 'utf8'), PROTO_MESSAGE);
     const outcomes = new Map<ScenarioName, Outcome>();
-    const expected: { scenario: ScenarioName; table: string; rows: CanonicalValue[][] }[] = [];
+    const expected: { scenario: ScenarioName; rows: CanonicalValue[][] }[] = [];
     for (const [i, scenario] of scenarios.entries()) {
-      const table = names[i]!;
       const records = compatRecords(i * 1000, scenario.records);
       const file = path.join(work, `${scenario.name}.records`);
       await writeFile(file, recordsFile(records, encode));
@@ -74,31 +79,26 @@ export async function runSdk(driver: SdkDriver, scenarios: readonly Scenario[] =
         ucEndpoint: server.ucEndpoint,
         clientId: server.clientId,
         clientSecret: server.clientSecret,
-        table,
+        table: names[i]!,
         recordsFile: file,
         proto,
       });
       outcomes.set(scenario.name, await runScenario(prepared, env, scenario, server));
-      expected.push({ scenario: scenario.name, table, rows: records.map((r) => [...r.row]) });
+      expected.push({ scenario: scenario.name, rows: records.map((r) => [...r.row]) });
     }
-    const credentials = { clientId: server.clientId, clientSecret: server.clientSecret };
-    const locations = await Promise.all(expected.map((e) => tableLocation(server.ucEndpoint, credentials, e.table)));
-    await server.stop();
+    // A server that cannot stop cleanly still left its tables for the readers to judge.
+    await server.stop().catch((e: unknown) => process.stderr.write(`[compat] ${driver.name}: ${String(e)}\n`));
     const tables = await Promise.all(
-      expected.map(async (e, i) => ({ sdk: driver.name, scenario: e.scenario, files: await tableFiles(e.table, locations[i]!), rows: e.rows })),
+      expected.map(async (e, i) => ({
+        sdk: driver.name,
+        scenario: e.scenario,
+        files: await tableFiles(names[i]!, locations[i]!),
+        rows: e.rows,
+      })),
     );
-    return {
-      sdk: driver.name,
-      scenarios: outcomes,
-      tables,
-      dispose: async () => {
-        await server.dispose();
-        await rm(work, { recursive: true, force: true });
-      },
-    };
+    return { sdk: driver.name, scenarios: outcomes, tables, dispose };
   } catch (e) {
-    await server.dispose();
-    await rm(work, { recursive: true, force: true });
+    await dispose();
     throw e;
   }
 }
@@ -179,12 +179,19 @@ async function runScenario(
         .finally(() => child.stdin.end('go\n'));
     }
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), SCENARIO_TIMEOUT_MS);
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, SCENARIO_TIMEOUT_MS);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('close', (c, s) => resolve([c, s])),
+  );
   clearTimeout(timer);
   const fail = (why: string): Outcome => ({ ok: false, detail: `${why}${stderr.trim() ? `\n${lastLines(stderr, 12)}` : ''}` });
   if (restartError) return fail(`server restart failed: ${String(restartError)}`);
-  if (code !== 0) return fail(`exited with ${code ?? 'a signal'}`);
+  if (timedOut) return fail(`still running after ${SCENARIO_TIMEOUT_MS / 1000} s, killed`);
+  if (code !== 0) return fail(`exited with ${code ?? signal}`);
   if (scenario.restart && !restarted) return fail('never paused for the server restart');
   if (result === undefined) return fail('printed no RESULT line');
   const offsets = (JSON.parse(result) as { offsets: number[] }).offsets;

@@ -98,8 +98,25 @@ def duckdb_type_name(t):
     return f"duckdb:{t}"
 
 
+TO_MICROS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}
+
+
+def micros(column):
+    """A top-level timestamp column as int64 microseconds, so a value off by a unit shows as a number
+    (Python's datetime cannot even hold a microsecond count read as milliseconds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ints = pc.cast(column, pa.int64())
+    factor = TO_MICROS[column.type.unit]
+    return pc.divide(ints, 1_000) if factor is None else pc.multiply(ints, factor)
+
+
 def arrow_rows(table):
-    return [[canonical(v) for v in row.values()] for row in table.to_pylist()]
+    import pyarrow as pa
+
+    columns = [micros(c) if pa.types.is_timestamp(c.type) else c for c in table.columns]
+    return [list(map(canonical, row)) for row in zip(*(c.to_pylist() for c in columns))]
 
 
 def deltalake_reader():

@@ -122,8 +122,15 @@ async def run_asyncio():
 
 
 def main():
-    offsets = run_sync() if sys.argv[1] == "sync" else asyncio.run(run_asyncio())
-    print("RESULT " + json.dumps({"offsets": offsets}), flush=True)
+    if sys.argv[1] == "sync":
+        print("RESULT " + json.dumps({"offsets": run_sync()}), flush=True)
+        return
+    print("RESULT " + json.dumps({"offsets": asyncio.run(run_asyncio())}), flush=True)
+    # After asyncio.run returns, the SDK's native threads may still hand Python objects back while the
+    # interpreter finalizes, which aborts the process about one run in six ("Fatal Python error:
+    # PyGILState_Release ... finalizing"; see docs/compatibility.md). Everything was acknowledged and the
+    # stream closed by now, so the program leaves without finalizing.
+    os._exit(0)
 
 
 if __name__ == "__main__":
