@@ -33,7 +33,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
 };
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 /** Threads whose busy time is below this share of the busiest one are left out of the report. */
-const PROFILE_SHARE = 0.1;
+const PROFILE_SHARE = 0.25;
 
 let options: BenchOptions;
 try {

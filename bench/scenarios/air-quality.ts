@@ -7,7 +7,7 @@ import type { ResultRow } from '../harness/results.js';
 import type { RecordFormat } from '../workload/table-workload.js';
 import { AIR_QUALITY, airQualityRecords } from '../workload/air-quality.js';
 import { throughputFigures } from './figures.js';
-import { pick, repeat, type Scenario } from './scenario.js';
+import { pick, repeat, warmUp, type Scenario } from './scenario.js';
 
 const SIZES = [215, 1024, 4096, 16384];
 const BATCH_ROWS = 2048;
@@ -21,7 +21,7 @@ export const airQuality: Scenario = {
   name: 'air_quality',
   title: 'air_quality (device_name STRING, temp INT, humidity BIGINT), 1 stream',
   async run(ctx) {
-    const durationMs = pick(ctx.options, 4000, 500);
+    const durationMs = pick(ctx.options, 3000, 500);
     const rows: ResultRow[] = [];
     for (const format of ['proto', 'json'] as const) {
       for (const size of SIZES) {
@@ -36,8 +36,7 @@ export const airQuality: Scenario = {
             format,
             set: batchSet(airQualityRecords(2 * batchRows, format, size), batchRows),
           };
-          // Untimed: lets the server's JIT settle before the first measured run.
-          await measureThroughput(w, 1, pick(ctx.options, 1000, 200));
+          await warmUp(ctx.options, w);
           ctx.log(`air_quality ${format} ${size} B`);
           const runs = await repeat(ctx.options, () => measureThroughput(w, 1, durationMs));
           rows.push({

@@ -11,7 +11,7 @@ import type { RecordFormat } from '../workload/table-workload.js';
 import { AIR_QUALITY, airQualityRecords } from '../workload/air-quality.js';
 import type { BenchSession, ReadyTable } from '../harness/session.js';
 import { OFFERED_ROWS_PER_SECOND, PACED_BATCH_ROWS } from './latency.js';
-import { pick, repeat, type Scenario } from './scenario.js';
+import { pick, repeat, warmUp, type Scenario } from './scenario.js';
 
 const BATCH_ROWS = 2048;
 
@@ -26,7 +26,7 @@ export const clients: Scenario = {
   title: 'Clients side by side: official TypeScript client vs Tributary SDK (air_quality, 215 B)',
   async run(ctx) {
     const throughputMs = pick(ctx.options, 3000, 500);
-    const pacedMs = pick(ctx.options, 5000, 1000);
+    const pacedMs = pick(ctx.options, 4000, 1000);
     const rows: ResultRow[] = [];
     await ctx.withServer('clients', async (session) => {
       const table = await session.table(AIR_QUALITY);
@@ -36,7 +36,7 @@ export const clients: Scenario = {
           paced: workload(session, table, kind, format, PACED_BATCH_ROWS),
         });
         const byKind = { official: workloads('official'), tributary: workloads('tributary') };
-        for (const kind of CLIENT_KINDS) await measureThroughput(byKind[kind].full, 1, pick(ctx.options, 1000, 200));
+        for (const kind of CLIENT_KINDS) await warmUp(ctx.options, byKind[kind].full);
         const runs = await repeat(ctx.options, async (run) => {
           // Alternate who goes first, so neither always meets a server that just did the other's work.
           const order = run % 2 === 0 ? CLIENT_KINDS : [...CLIENT_KINDS].reverse();

@@ -76,8 +76,8 @@ export const endToEnd: Scenario = {
         {
           labels: { load: `full speed for ${burstMs / 1000} s` },
           figures: [
-            figure('acked rows/s', 'rows/s', bursts.map((b) => b.rowsPerSecond), 0),
-            figure('rows/s into Delta', 'first send → last row readable', bursts.map((b) => b.endToEndRowsPerSecond), 0),
+            figure('acked', 'rows/s', bursts.map((b) => b.rowsPerSecond), 0),
+            figure('into Delta', 'rows/s, first send → last row readable', bursts.map((b) => b.endToEndRowsPerSecond), 0),
             figure('Delta lag', 'ms after last ack', bursts.map((b) => b.deltaLagMs), 0),
           ],
         },

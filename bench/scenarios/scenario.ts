@@ -2,6 +2,7 @@
  * What a scenario is given and returns. A scenario opens server children through its context, which keeps
  * their peak memory and profiles for the result; it returns its rows of figures and any notes.
  */
+import { measureThroughput, type Workload } from '../harness/measure.js';
 import type { BenchOptions, ScenarioName } from '../harness/options.js';
 import type { ResultRow } from '../harness/results.js';
 import type { BenchSession } from '../harness/session.js';
@@ -35,4 +36,9 @@ export async function repeat<T>(options: BenchOptions, fn: (run: number) => Prom
   const results: T[] = [];
   for (let run = 0; run < options.runs; run++) results.push(await fn(run));
   return results;
+}
+
+/** An untimed second at full speed, so the server's JIT has settled before the first measured run; skipped in --quick. */
+export async function warmUp(options: BenchOptions, w: Workload): Promise<void> {
+  if (!options.quick) await measureThroughput(w, 1, 1000);
 }

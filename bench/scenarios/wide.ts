@@ -6,7 +6,7 @@ import type { ResultRow } from '../harness/results.js';
 import { payloadBytes, type RecordFormat } from '../workload/table-workload.js';
 import { WIDE, wideRecords } from '../workload/wide.js';
 import { throughputFigures } from './figures.js';
-import { pick, repeat, type Scenario } from './scenario.js';
+import { pick, repeat, warmUp, type Scenario } from './scenario.js';
 
 const BATCH_ROWS = 2048;
 const STREAMS = [1, 4];
@@ -16,7 +16,7 @@ export const wide: Scenario = {
   name: 'wide',
   title: 'wide: 105 columns like ClickBench hits (mostly integers)',
   async run(ctx) {
-    const durationMs = pick(ctx.options, 4000, 500);
+    const durationMs = pick(ctx.options, 3000, 500);
     const rows: ResultRow[] = [];
     for (const format of ['proto', 'json'] as const) {
       await ctx.withServer(`wide-${format}`, async (session) => {
@@ -30,7 +30,7 @@ export const wide: Scenario = {
           set: batchSet(records, BATCH_ROWS),
         };
         const recordBytes = Math.round(records.reduce((n, p) => n + payloadBytes(p), 0) / records.length);
-        await measureThroughput(w, 1, pick(ctx.options, 1500, 200));
+        await warmUp(ctx.options, w);
         for (const streams of STREAMS) {
           ctx.log(`wide ${format} ${streams} stream(s)`);
           const runs = await repeat(ctx.options, () => measureThroughput(w, streams, durationMs));
