@@ -188,6 +188,10 @@ def main():
     finally:
         close()
     json.dump(out, sys.stdout)
+    sys.stdout.flush()
+    # Native runtimes (delta-rs's among them) can abort in their teardown at interpreter exit on a loaded
+    # machine; the answer is out, so leave without it.
+    os._exit(0)
 
 
 if __name__ == "__main__":
