@@ -39,8 +39,12 @@ async function main(): Promise<void> {
   }
   const tables: WrittenTable[] = runs.flatMap((r) => ('tables' in r ? r.tables : []));
   process.stderr.write(`[compat] reading ${tables.length} tables with ${readers.join(', ')}\n`);
-  const verdicts = await checkReaders(tables, readers);
-  for (const r of runs) if ('dispose' in r) await r.dispose();
+  let verdicts;
+  try {
+    verdicts = await checkReaders(tables, readers);
+  } finally {
+    for (const r of runs) if ('dispose' in r) await r.dispose();
+  }
 
   let passed = 0;
   let failed = 0;
