@@ -245,6 +245,13 @@ class DecimalAccumulator extends NullCounter {
   }
 }
 
+/**
+ * Bytes of a string that decide its truncated bound: 32 code points take at most 128 bytes, so two strings
+ * equal in their first 129 bytes both have more than 32 code points and the same 32-code-point prefix, and
+ * thus the same truncated min and max. Comparing no further keeps long values (16 KB padding, say) cheap.
+ */
+const DECIDING_BYTES = 4 * STRING_PREFIX_LENGTH + 1;
+
 /** Strings, compared as UTF-8 bytes without decoding each value. */
 class StringAccumulator extends NullCounter {
   private min: Uint8Array | undefined;
@@ -256,10 +263,11 @@ class StringAccumulator extends NullCounter {
     this.nullCount += forEachValid(data, mask, (i) => {
       const start = offsets[i]!;
       const end = offsets[i + 1]!;
-      if (this.min === undefined || compareBytes(bytes, start, end, this.min) < 0) {
+      const decidingEnd = Math.min(end, start + DECIDING_BYTES);
+      if (this.min === undefined || compareBytes(bytes, start, decidingEnd, this.min, DECIDING_BYTES) < 0) {
         this.min = bytes.slice(start, end);
       }
-      if (this.max === undefined || compareBytes(bytes, start, end, this.max) > 0) {
+      if (this.max === undefined || compareBytes(bytes, start, decidingEnd, this.max, DECIDING_BYTES) > 0) {
         this.max = bytes.slice(start, end);
       }
     });
@@ -318,14 +326,24 @@ class StructAccumulator implements Accumulator {
   }
 }
 
-/** Lexicographic comparison of `bytes[start, end)` with `other` (UTF-8 byte order = code point order). */
-export function compareBytes(bytes: Uint8Array, start: number, end: number, other: Uint8Array): number {
-  const n = Math.min(end - start, other.length);
+/**
+ * Lexicographic comparison of `bytes[start, end)` with the first `limit` bytes of `other` (UTF-8 byte order
+ * = code point order).
+ */
+export function compareBytes(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  other: Uint8Array,
+  limit = other.length,
+): number {
+  const otherLength = Math.min(other.length, limit);
+  const n = Math.min(end - start, otherLength);
   for (let k = 0; k < n; k++) {
     const d = bytes[start + k]! - other[k]!;
     if (d !== 0) return d;
   }
-  return end - start - other.length;
+  return end - start - otherLength;
 }
 
 const MAX_CODE_POINT = String.fromCodePoint(0x10ffff);

@@ -50,6 +50,16 @@ describe('Delta file statistics', () => {
     assert.equal(s.maxValues.s, '😀');
   });
 
+  it('bounds long strings from their deciding prefix: differences far into a value cannot change them', () => {
+    const pad = '€'.repeat(50);
+    const s = statsOf({ s: 'string' }, [{ s: `${pad}b${'z'.repeat(16_000)}` }, { s: `${pad}a` }, { s: `${'€'.repeat(31)}a` }]);
+    assert.equal(s.minValues.s, `${'€'.repeat(31)}a`);
+    assert.equal(s.maxValues.s, `${'€'.repeat(32)}\u{10ffff}`);
+    const near = statsOf({ s: 'string' }, [{ s: `${'q'.repeat(100)}b` }, { s: `${'q'.repeat(100)}a` }]);
+    assert.equal(near.minValues.s, 'q'.repeat(32));
+    assert.equal(near.maxValues.s, `${'q'.repeat(32)}\u{10ffff}`);
+  });
+
   it('truncates long strings to bounds that still hold', () => {
     const long = 'x'.repeat(40);
     const s = statsOf({ s: 'string' }, [{ s: long }, { s: 'b' }]);
