@@ -69,6 +69,8 @@ export class StreamSession {
   /** Next wire offset expected from the client: offsets start at 0 on every call and grow by one. */
   private nextOffset = 0n;
   private pending?: RowBatch;
+  /** The batch of the last completed append, emptied: reusing its buffers spares the GC on the hot path. */
+  private spare?: RowBatch;
   private pendingBytes = 0;
   private pendingSince = 0;
   /** Highest offset received (validated) and highest acknowledged; -1 before any. */
@@ -128,7 +130,8 @@ export class StreamSession {
       return;
     }
     this.nextOffset++;
-    const batch = (this.pending ??= stream.newBatch());
+    const batch = (this.pending ??= this.spare ?? stream.newBatch());
+    this.spare = undefined;
     const mark = batch.mark();
     let rows = 0;
     try {
@@ -240,6 +243,10 @@ export class StreamSession {
     durable.then(
       () => {
         this.inflight = false;
+        if (batch) {
+          batch.clear();
+          this.spare = batch;
+        }
         if (this.state.name === 'ended') return;
         this.ackedOffset = upTo;
         this.transport.send({ kind: 'ingest_record_response', durabilityAckUpToOffset: upTo });
