@@ -69,19 +69,3 @@ export async function startServerProcess(dataDir: string, extraArgs: string[] = 
     },
   };
 }
-
-/** Runs a `tributary` CLI command to completion and returns its output; rejects on a non-zero exit. */
-export async function runCli(args: string[], input?: string): Promise<{ stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  proc.stdin.end(input ?? '');
-  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
-  if (code !== 0) throw Object.assign(new Error(`tributary ${args.join(' ')} exited with ${code}: ${stderr}`), { stdout, stderr, code });
-  return { stdout, stderr };
-}

@@ -2,34 +2,7 @@
  * Runs the real `tributary` CLI as a child process (through tsx, as `npx tributary` does from a checkout) and
  * reads its aligned-table output.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `tributary <args>` with `input` on stdin; the environment has no TRIBUTARY_* unless given. */
-export function runCli(args: readonly string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<CliRun> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRIBUTARY_')));
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts'), ...args],
-      { cwd: root, env: { ...env, ...opts.env }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-      },
-    );
-    child.stdin?.end(opts.input ?? '');
-  });
-}
+export { runCli } from '../helpers/run-cli.js';
 
 /**
  * Splits the output of `formatTextTable` blocks back into rows, using the dashes line for column boundaries

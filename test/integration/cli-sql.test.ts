@@ -121,7 +121,7 @@ describe('tributary sql (the real CLI)', () => {
   it('reads TRIBUTARY_DATA_DIR and stdin, and fails with exit code 1 and the error on stderr', async () => {
     const run = await runCli(['sql', '-f', '-'], {
       env: { TRIBUTARY_DATA_DIR: dataDir },
-      input:
+      stdin:
         'CREATE TABLE tmp (a INT); DROP TABLE tmp; SHOW TABLES IN main.default;\n' +
         'DROP TABLE main.default.missing;\nSHOW CATALOGS',
     });

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadOfficialSdk } from '../helpers/official-sdk.js';
 import { ensureVenv } from '../helpers/python.js';
-import { runCli, startServerProcess } from '../helpers/server-process.js';
+import { queryJson, setUpProducer } from '../helpers/run-cli.js';
+import { startServerProcess } from '../helpers/server-process.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -23,19 +24,11 @@ let creds: { clientId: string; clientSecret: string };
 
 before(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'tributary-crash-'));
-  await runCli(['sql', '--data-dir', dataDir, `CREATE TABLE ${TABLE} (id STRING NOT NULL, round INT, n BIGINT, pad STRING)`]);
-  const created = await runCli(['principal', 'create', 'crasher', '--data-dir', dataDir]);
-  creds = {
-    clientId: /client_id: (\S+)/.exec(created.stdout)![1]!,
-    clientSecret: /client_secret: (\S+)/.exec(created.stdout)![1]!,
-  };
-  await runCli([
-    'sql',
-    '--data-dir',
-    dataDir,
-    `GRANT USE CATALOG ON CATALOG main TO \`crasher\`; GRANT USE SCHEMA ON SCHEMA main.default TO \`crasher\`;
-     GRANT SELECT, MODIFY ON TABLE ${TABLE} TO \`crasher\``,
-  ]);
+  creds = await setUpProducer(dataDir, {
+    table: TABLE,
+    columns: 'id STRING NOT NULL, round INT, n BIGINT, pad STRING',
+    principal: 'crasher',
+  });
 });
 
 after(async () => {
@@ -82,15 +75,8 @@ test(`kill -9 at random moments, ${ROUNDS} times: every acked record is in the t
   const server = await startServerProcess(dataDir);
   assert.equal(await server.stop(), 0, server.output());
 
-  const { stdout } = await runCli([
-    'query',
-    '--data-dir',
-    dataDir,
-    '--format',
-    'json',
-    `SELECT id, count(*) AS copies FROM ${TABLE} GROUP BY id`,
-  ]);
-  const copies = new Map<string, number>((JSON.parse(stdout) as { id: string; copies: number }[]).map((r) => [r.id, Number(r.copies)]));
+  const counted = await queryJson<{ id: string; copies: number }>(dataDir, `SELECT id, count(*) AS copies FROM ${TABLE} GROUP BY id`);
+  const copies = new Map<string, number>(counted.map((r) => [r.id, Number(r.copies)]));
   const duplicated = [...copies].filter(([, c]) => c > 1);
   assert.deepEqual(duplicated, [], 'no row is duplicated');
   const lost = acked.filter((id) => copies.get(id) !== 1);

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { RecordType, ZerobusSdk } from '../../src/sdk/index.js';
-import { runCli, startServerProcess } from '../helpers/server-process.js';
+import { queryJson, setUpProducer } from '../helpers/run-cli.js';
+import { startServerProcess } from '../helpers/server-process.js';
 
 const TABLE = 'main.default.restarts';
 let dataDir: string;
@@ -26,19 +27,7 @@ async function freePort(): Promise<number> {
 
 before(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'tributary-sdk-restart-'));
-  await runCli(['sql', '--data-dir', dataDir, `CREATE TABLE ${TABLE} (id BIGINT NOT NULL, note STRING)`]);
-  const created = await runCli(['principal', 'create', 'restarter', '--data-dir', dataDir]);
-  creds = {
-    clientId: /client_id: (\S+)/.exec(created.stdout)![1]!,
-    clientSecret: /client_secret: (\S+)/.exec(created.stdout)![1]!,
-  };
-  await runCli([
-    'sql',
-    '--data-dir',
-    dataDir,
-    `GRANT USE CATALOG ON CATALOG main TO \`restarter\`; GRANT USE SCHEMA ON SCHEMA main.default TO \`restarter\`;
-     GRANT SELECT, MODIFY ON TABLE ${TABLE} TO \`restarter\``,
-  ]);
+  creds = await setUpProducer(dataDir, { table: TABLE, columns: 'id BIGINT NOT NULL, note STRING', principal: 'restarter' });
 });
 
 after(() => rm(dataDir, { recursive: true, force: true }));
@@ -72,15 +61,8 @@ test('kill -9 and restart mid-stream: the SDK replays what was unacked; nothing 
   await sdk.close();
   assert.equal(await server.stop(), 0, server.output());
 
-  const { stdout } = await runCli([
-    'query',
-    '--data-dir',
-    dataDir,
-    '--format',
-    'json',
-    `SELECT id, count(*) AS copies FROM ${TABLE} GROUP BY id`,
-  ]);
-  const copies = new Map((JSON.parse(stdout) as { id: number; copies: number }[]).map((r) => [Number(r.id), Number(r.copies)]));
+  const counted = await queryJson<{ id: number; copies: number }>(dataDir, `SELECT id, count(*) AS copies FROM ${TABLE} GROUP BY id`);
+  const copies = new Map(counted.map((r) => [Number(r.id), Number(r.copies)]));
   const missing = Array.from({ length: total }, (_, id) => id).filter((id) => !copies.has(id));
   assert.deepEqual(missing.slice(0, 10), [], `${missing.length} records lost`);
   const ackedIds = Number(ackedBeforeKill + 1n) * 100;

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadOfficialSdk } from '../helpers/official-sdk.js';
-import { REPO_ROOT, runCli, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { queryJson } from '../helpers/run-cli.js';
+import { REPO_ROOT, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 let dataDir: string;
 let server: ServerProcess;
@@ -68,13 +69,6 @@ test('a second server on the same data directory is refused, naming the first', 
 
 test('SIGTERM drains and exits 0; the rows are then in the Delta table', async () => {
   assert.equal(await server.stop(), 0);
-  const { stdout } = await runCli([
-    'query',
-    '--data-dir',
-    dataDir,
-    '--format',
-    'json',
-    'SELECT count(*) AS n FROM main.default.air_quality',
-  ]);
-  assert.equal(Number((JSON.parse(stdout) as { n: number }[])[0]!.n), 100);
+  const [count] = await queryJson<{ n: number }>(dataDir, 'SELECT count(*) AS n FROM main.default.air_quality');
+  assert.equal(Number(count!.n), 100);
 });
