@@ -5,8 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSnapshot } from '../../src/delta/snapshot.js';
 
-/** Rows in the table's current snapshot. */
-export async function deltaRowCount(location: string): Promise<number> {
+/** The table's current version and the rows of its snapshot. */
+export async function deltaState(location: string): Promise<{ version: number; rows: number }> {
   const snapshot = await loadSnapshot(location);
   let rows = 0;
   for (const file of snapshot.files) {
@@ -14,12 +14,18 @@ export async function deltaRowCount(location: string): Promise<number> {
     if (stats?.numRecords === undefined) throw new Error(`file ${file.path} has no numRecords statistic`);
     rows += stats.numRecords;
   }
-  return rows;
+  return { version: snapshot.version, rows };
 }
 
-/** A row count observed at a time (`performance.now()`). */
+/** Rows in the table's current snapshot. */
+export async function deltaRowCount(location: string): Promise<number> {
+  return (await deltaState(location)).rows;
+}
+
+/** A table version and row count observed at a time (`performance.now()`). */
 export interface Observation {
   readonly at: number;
+  readonly version: number;
   readonly rows: number;
 }
 
@@ -39,8 +45,7 @@ export function watchDelta(location: string, pollMs: number): DeltaWatch {
   let running = true;
   const loop = (async () => {
     while (running) {
-      const rows = await deltaRowCount(location);
-      observations.push({ at: performance.now(), rows });
+      observations.push({ at: performance.now(), ...(await deltaState(location)) });
       await sleep(pollMs);
     }
   })();
