@@ -219,10 +219,13 @@ export class Materializer {
     this.flushQueued = false;
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (;;) {
-      if (this.gap) await this.readWal();
-      if (this.buffer.length === 0) return;
+    if (this.gap) await this.readWal();
+    // Only what is buffered now: frames arriving during these commits wait for the next interval (or for
+    // flushBytes). Committing them at once made a busy table commit back to back, a small file each time.
+    const target = this.lastSeen;
+    while (this.buffer.length > 0 && this.buffer[0]!.seq <= target) {
       await this.commitBuffered(true);
+      if (this.gap) await this.readWal();
     }
   }
 

@@ -82,6 +82,22 @@ describe('Materializer', { timeout: 120_000 }, () => {
     await t.wal.close();
   });
 
+  it('commits what was buffered when a flush starts; what arrives meanwhile waits for the next interval', async () => {
+    const t = await setup({ ...QUIET, flushIntervalMs: 300 });
+    await t.materializer.start();
+    const first = await t.append(0, 5);
+    t.materializer.offer(first.seq, first.ipc, 5, first.ipc.byteLength);
+    const flushing = t.materializer.flush();
+    const second = await t.append(5, 5);
+    t.materializer.offer(second.seq, second.ipc, 5, second.ipc.byteLength);
+    await flushing;
+    assert.equal(t.materializer.committedPosition, first.seq, 'the frame offered during the flush is not committed by it');
+    assert.equal(t.materializer.metrics.commits, 1);
+    await until(() => t.materializer.committedPosition === second.seq, 'the next interval committed the rest');
+    await t.materializer.close();
+    assert.deepEqual(await t.ids(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it('commits at once when the buffer reaches flushBytes', async () => {
     const t = await setup({ ...QUIET, flushBytes: 1024 });
     await t.materializer.start();
