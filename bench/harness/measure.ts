@@ -15,7 +15,7 @@ const DELTA_TIMEOUT_MS = 180_000;
 const WINDOW_BYTES = 32 * 1024 * 1024;
 const MAX_WINDOW_BATCHES = 16;
 
-/** `distinct` batches of `batchRows` records, cut from `records` in turn. */
+/** Batches of `batchRows` records cut from `records` (a partial last batch is left out). */
 export function batchSet(records: readonly Payload[], batchRows: number): BatchSet {
   const batches: Payload[][] = [];
   for (let start = 0; start + batchRows <= records.length; start += batchRows) {

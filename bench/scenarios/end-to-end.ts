@@ -23,8 +23,9 @@ interface SteadyRun {
 
 /**
  * For each batch, the time from its acknowledgement until the table first held every row acknowledged by
- * then. Counting in acknowledgement order holds for clients that reorder concurrent calls, and Delta only
- * ever holds acknowledged rows, so reaching that count means this batch is readable.
+ * then. On one stream acknowledgements are cumulative, so the acknowledged rows are always a prefix of the
+ * WAL, which Delta commits in order: once the table holds that many rows (counted in acknowledgement
+ * order, which also covers clients that reorder concurrent calls), it holds this batch.
  */
 export function visibilityDelays(
   batches: readonly TimedBatch[],
