@@ -79,7 +79,7 @@ export function writeDataFile(fields: readonly StructField[], batches: readonly 
 /**
  * Encodes one Arrow IPC stream as Parquet with Tributary's writer settings. Dictionary encoding is off:
  * measured on 3- and 100-column tables, ZSTD alone gave smaller files (by a third to a half, even with
- * low-cardinality columns) and arrow-rs wrote them 2–3 times faster (see bench/materialize.ts).
+ * low-cardinality columns) and arrow-rs wrote them 2–3 times faster (see the bench's materialize scenario).
  */
 export function writeParquet(ipcStream: Uint8Array): Uint8Array {
   const wasmTable = parquet.Table.fromIPCStream(ipcStream);
