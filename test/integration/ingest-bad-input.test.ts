@@ -57,6 +57,17 @@ describe('official client against bad input', () => {
     return ((await response.json()) as { access_token: string }).access_token;
   }
 
+  /** Creates a stream whose headers the test chooses, through the official client's headers provider. */
+  function createWithHeaders(tableName: string, token: string, tableHeader: string): Promise<OfficialStream> {
+    const create = sdk.createStream as unknown as CreateWithHeaders;
+    return create.call(sdk, { tableName }, creds.clientId, creds.clientSecret, json, {
+      getHeadersCallback: () => [
+        ['authorization', `Bearer ${token}`],
+        ['x-databricks-zerobus-table-name', tableHeader],
+      ],
+    });
+  }
+
   before(async () => {
     t = await startTestServer();
     await t.sql(`CREATE TABLE ${TABLE} (device STRING NOT NULL, temp INT, at TIMESTAMP)`);
@@ -79,28 +90,16 @@ describe('official client against bad input', () => {
 
   test('a token for one table presented for another: PERMISSION_DENIED', async () => {
     const token = await tokenFor(TABLE);
-    const create = sdk.createStream as unknown as CreateWithHeaders;
     await assert.rejects(
-      create.call(sdk, { tableName: OTHER }, creds.clientId, creds.clientSecret, json, {
-        getHeadersCallback: () => [
-          ['authorization', `Bearer ${token}`],
-          ['x-databricks-zerobus-table-name', OTHER],
-        ],
-      }),
+      createWithHeaders(OTHER, token, OTHER),
       /permission.*does not grant MODIFY on table main\.default\.other/s,
     );
   });
 
   test('a table header that names another table than create_stream: INVALID_ARGUMENT', async () => {
     const token = await tokenFor(TABLE);
-    const create = sdk.createStream as unknown as CreateWithHeaders;
     await assert.rejects(
-      create.call(sdk, { tableName: OTHER }, creds.clientId, creds.clientSecret, json, {
-        getHeadersCallback: () => [
-          ['authorization', `Bearer ${token}`],
-          ['x-databricks-zerobus-table-name', TABLE],
-        ],
-      }),
+      createWithHeaders(OTHER, token, TABLE),
       /invalid argument.*create_stream names table main\.default\.other but the x-databricks-zerobus-table-name header names main\.default\.sensors/s,
     );
   });
@@ -109,14 +108,8 @@ describe('official client against bad input', () => {
     const token = await tokenFor(TABLE);
     const [h, p, s] = token.split('.');
     const tampered = `${h}.${p}.${s!.slice(0, -4)}AAAA`;
-    const create = sdk.createStream as unknown as CreateWithHeaders;
     await assert.rejects(
-      create.call(sdk, { tableName: TABLE }, creds.clientId, creds.clientSecret, json, {
-        getHeadersCallback: () => [
-          ['authorization', `Bearer ${tampered}`],
-          ['x-databricks-zerobus-table-name', TABLE],
-        ],
-      }),
+      createWithHeaders(TABLE, tampered, TABLE),
       /authentication credentials.*signature/s,
     );
   });
