@@ -43,6 +43,8 @@ export interface MaterializerOptions {
   readonly logger?: Logger;
   /** Defaults to the store of `table.storageLocation`. */
   readonly store?: ObjectStore;
+  /** Whether the catalog still holds this table (same id); asked before each commit. */
+  readonly isCurrent?: () => Promise<boolean>;
 }
 
 /** Counters for `/metrics` and benches. */
@@ -97,6 +99,8 @@ export class Materializer {
   private timer: NodeJS.Timeout | undefined;
   private compaction: Promise<void> | undefined;
   private closing = false;
+  /** Set when the table was dropped under this writer: nothing more is committed. */
+  private dropped = false;
 
   constructor(private readonly opts: MaterializerOptions) {
     this.store = opts.store ?? objectStoreFor(opts.table.storageLocation);
@@ -106,6 +110,11 @@ export class Materializer {
   /** The last WAL position committed to the Delta table. */
   get committedPosition(): WalPosition {
     return this.committed;
+  }
+
+  /** True once the table was found dropped: the writer accepts nothing more. */
+  get tableDropped(): boolean {
+    return this.dropped;
   }
 
   /** Bytes offered but not yet committed (for backpressure). */
@@ -148,7 +157,7 @@ export class Materializer {
    */
   offer(seq: WalPosition, ipc: Uint8Array, _rows: number, bytes: number): void {
     // After close the frame is durable in the WAL all the same; the next start replays it.
-    if (this.closing) return;
+    if (this.closing || this.dropped) return;
     this.accept(seq, ipc, bytes, false);
     if (this.buffered >= this.opts.settings.flushBytes) this.scheduleFlush();
     else this.armTimer();
@@ -238,7 +247,13 @@ export class Materializer {
         return;
       } catch (error) {
         this.metrics.failedFlushes++;
-        const giveUp = !retry || (this.closing && attempt >= CLOSE_ATTEMPTS);
+        if (error instanceof TableDroppedError) {
+          // Its rows went with the table; what is left in its WAL is never replayed (the id is gone).
+          this.dropped = true;
+          this.buffer = [];
+          this.buffered = 0;
+        }
+        const giveUp = !retry || this.dropped || (this.closing && attempt >= CLOSE_ATTEMPTS);
         this.logger?.error({ err: error, attempt, giveUp }, 'Delta commit failed; the data stays in the WAL');
         if (giveUp) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1))));
@@ -259,6 +274,9 @@ export class Materializer {
     }
     const first = frames[0]!.seq;
     const last = frames[frames.length - 1]!.seq;
+    // A table dropped (and perhaps created again under the same name) while this writer ran must not get
+    // this commit: the next version of the log it knows would land on top of another table's log.
+    if (this.opts.isCurrent && !(await this.opts.isCurrent())) throw new TableDroppedError(this.opts.table.fullName);
 
     const encoded = await this.opts.pool.encodeFile(
       this.fields,
@@ -356,4 +374,13 @@ function appendCheck(appId: string, first: WalPosition, last: WalPosition, schem
     }
     return verdict;
   };
+}
+
+/** The table's log disappeared under a running writer: it was dropped. */
+class TableDroppedError extends TributaryError {
+  constructor(table: string) {
+    super('failed_precondition', `table ${table} was dropped while being written; its uncommitted rows are discarded`, {
+      table,
+    });
+  }
 }

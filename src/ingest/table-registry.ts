@@ -3,7 +3,7 @@
  * the Delta table is replayed by the materializer before any new record is accepted.
  */
 import type { Logger } from 'pino';
-import type { TableInfo } from '../catalog/model.js';
+import type { CatalogStore, TableInfo } from '../catalog/model.js';
 import { Materializer } from '../delta/materializer.js';
 import type { ParquetWorkerPool } from '../delta/parquet-pool.js';
 import type { MaterializerSettings } from '../server/config.js';
@@ -11,6 +11,7 @@ import type { WalManager } from '../wal/wal-manager.js';
 import { TableWriter } from './table-writer.js';
 
 export interface TableRegistryDeps {
+  readonly store: CatalogStore;
   readonly wals: WalManager;
   readonly pool: ParquetWorkerPool;
   readonly settings: MaterializerSettings;
@@ -55,7 +56,7 @@ export class TableRegistry {
   }
 
   private async open(table: TableInfo): Promise<TableWriter> {
-    const { wals, pool, settings, logger } = this.deps;
+    const { store, wals, pool, settings, logger } = this.deps;
     const wal = await wals.get(table.tableId);
     const materializer = new Materializer({
       table,
@@ -63,8 +64,13 @@ export class TableRegistry {
       settings,
       pool,
       logger: logger.child({ table: table.fullName }),
+      isCurrent: async () => (await store.getTable(tableNameOf(table)))?.tableId === table.tableId,
     });
     await materializer.start();
     return new TableWriter(table, wal, materializer, 2 * settings.flushBytes);
   }
+}
+
+function tableNameOf(table: TableInfo) {
+  return { catalog: table.catalogName, schema: table.schemaName, table: table.name };
 }

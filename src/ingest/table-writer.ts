@@ -10,6 +10,7 @@ import { nextPosition, type WalPosition } from '../wal/position.js';
 import type { TableWal } from '../wal/table-wal.js';
 import { encodeIpc, toArrowRecordBatch } from './arrow-batch.js';
 import { RowBatch } from './row-batch.js';
+import { TributaryError } from '../errors.js';
 
 export class TableWriter {
   private readonly schema: Schema;
@@ -38,6 +39,9 @@ export class TableWriter {
    * instead of the server buffering without bound.
    */
   async append(batch: RowBatch): Promise<WalPosition> {
+    if (this.materializer.tableDropped) {
+      throw new TributaryError('not_found', `table ${this.table.fullName} was dropped`, { table: this.table.fullName }, 'TABLE_DOES_NOT_EXIST');
+    }
     if (this.materializer.bufferedBytes >= this.maxBufferedBytes) await this.materializer.flush();
     const rows = batch.rowCount;
     const ipc = encodeIpc(toArrowRecordBatch(batch, this.schema));

@@ -64,6 +64,7 @@ async function startLocked(config: ServerConfig, logger: Logger, lock: DataDirLo
   const metrics = new Metrics();
   const pool = new ParquetWorkerPool();
   const registry = new TableRegistry({
+    store,
     wals: new WalManager(paths.wal, config.wal),
     pool,
     settings: config.materializer,

@@ -106,3 +106,28 @@ test('TLS: the client trusts the server through SSL_CERT_FILE naming the CA', as
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('DROP TABLE under a live stream: the stream ends with NOT_FOUND; a table created again under the name starts empty', async () => {
+  const { t, creds } = await serverWithTable({ flushIntervalMs: 100 });
+  const sdk = new ZerobusSdk(t.server.zerobusEndpoint, t.server.unityCatalogUrl);
+  const stream = await sdk.createStream({ tableName: TABLE }, creds.clientId, creds.clientSecret, {
+    recordType: RecordType.Json,
+    recovery: false,
+  });
+  await stream.ingestRecord({ id: 'old-1', n: 1 });
+  await t.sql(`DROP TABLE ${TABLE}`);
+  await t.sql(`CREATE TABLE ${TABLE} (id STRING NOT NULL, n BIGINT)`);
+  await t.sql(`GRANT SELECT, MODIFY ON TABLE ${TABLE} TO \`producer\``);
+  await stream.ingestRecord({ id: 'old-2', n: 2 }).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 500));
+  await assert.rejects(stream.ingestRecord({ id: 'old-3', n: 3 }), /not found.*was dropped/is);
+  await stream.close().catch(() => undefined);
+
+  const fresh = await sdk.createStream({ tableName: TABLE }, creds.clientId, creds.clientSecret, { recordType: RecordType.Json });
+  await fresh.ingestRecord({ id: 'new-1', n: 1 });
+  await fresh.close();
+  const table = await t.server.catalog.getTable({ catalog: 'main', schema: 'default', table: 'events' });
+  await t.server.close();
+  assert.deepEqual((await deltaRows(table)).map((r) => r.id), ['new-1']);
+  await t.close();
+});

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ipcFromRows } from '../../../src/delta/arrow-rows.js';
 import { Materializer } from '../../../src/delta/materializer.js';
 import { LocalObjectStore } from '../../../src/delta/object-store.js';
@@ -31,7 +31,11 @@ after(async () => {
 });
 
 let counter = 0;
-async function setup(settings: MaterializerSettings, store?: (dir: string) => LocalObjectStore) {
+async function setup(
+  settings: MaterializerSettings,
+  store?: (dir: string) => LocalObjectStore,
+  isCurrent?: () => Promise<boolean>,
+) {
   const dir = path.join(root, `t${++counter}`);
   const table = tableInfo(COLUMNS, { storageLocation: pathToFileURL(path.join(dir, 'table')).href });
   await new DeltaTableStorage().create(table);
@@ -42,6 +46,7 @@ async function setup(settings: MaterializerSettings, store?: (dir: string) => Lo
     pool,
     settings,
     ...(store ? { store: store(path.join(dir, 'table')) } : {}),
+    ...(isCurrent ? { isCurrent } : {}),
   });
   /** Appends rows `from`..`from+count-1` to the WAL; returns the frame's position and payload. */
   const append = async (from: number, count: number) => {
@@ -96,6 +101,24 @@ describe('Materializer', { timeout: 120_000 }, () => {
     await until(() => t.materializer.committedPosition === second.seq, 'the next interval committed the rest');
     await t.materializer.close();
     assert.deepEqual(await t.ids(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('stops committing when the table is dropped and created again under it', async () => {
+    let current = true;
+    const t = await setup(QUIET, undefined, async () => current);
+    await t.materializer.start();
+    current = false;
+    const storage = new DeltaTableStorage();
+    await storage.drop(t.table);
+    const recreated = { ...t.table, tableId: '00000000-0000-4000-8000-000000000001' };
+    await storage.create(recreated);
+    const { seq, ipc } = await t.append(0, 5);
+    t.materializer.offer(seq, ipc, 5, ipc.byteLength);
+    await assert.rejects(t.materializer.flush(), /was dropped while being written/);
+    const snapshot = await loadSnapshot(new LocalObjectStore(fileURLToPath(t.table.storageLocation)));
+    assert.equal(snapshot.version, 0, 'the new table keeps its own log');
+    assert.deepEqual(snapshot.files, []);
+    await t.materializer.close();
   });
 
   it('commits at once when the buffer reaches flushBytes', async () => {
