@@ -21,11 +21,31 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts a server on `dataDir` and resolves once it printed both endpoints. */
-export async function startServerProcess(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
+/**
+ * Starts a server on `dataDir` and resolves once it printed both endpoints. `nodeArgs` go to Node itself
+ * (the bench passes `--cpu-prof`).
+ */
+export async function startServerProcess(
+  dataDir: string,
+  extraArgs: readonly string[] = [],
+  opts: { nodeArgs?: readonly string[] } = {},
+): Promise<ServerProcess> {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', CLI, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', ...extraArgs],
+    [
+      ...(opts.nodeArgs ?? []),
+      '--import',
+      'tsx',
+      CLI,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--grpc-port',
+      '0',
+      '--http-port',
+      '0',
+      ...extraArgs,
+    ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } },
   );
   let out = '';
