@@ -179,7 +179,7 @@ export class StreamSession {
   requestClose(): void {
     if (this.state.name === 'ended' || this.closeSignalTimer) return;
     if (this.state.name !== 'open') {
-      this.fail(new TributaryError('unavailable', 'server is shutting down'));
+      this.fail(new TributaryError('unavailable', 'stream closed before it was created (server shutdown or idle timeout)'));
       return;
     }
     this.transport.send({ kind: 'close_stream_signal', durationSeconds: this.drainSeconds });
