@@ -135,26 +135,37 @@ export function encodeIngestRecordBatch(offsetId: bigint | number, batch: WireRe
 
 /** Decodes a request. Record bytes and descriptors are views into `bytes`. */
 export function decodeRequest(bytes: Uint8Array): EphemeralStreamRequest {
+  return decodeOneof<EphemeralStreamRequest>(bytes, REQUEST_ARMS, 'EphemeralStreamRequest');
+}
+
+/**
+ * Decodes a message that is one `oneof payload` of three message arms (fields 1, 2, 3), as both stream
+ * envelopes are. Proto semantics: of several arms on the wire, the last one wins; none is malformed.
+ */
+function decodeOneof<T>(
+  bytes: Uint8Array,
+  arms: readonly [(r: ProtoReader) => T, (r: ProtoReader) => T, (r: ProtoReader) => T],
+  message: string,
+): T {
   const r = new ProtoReader(bytes);
-  let result: EphemeralStreamRequest | undefined;
-  // proto semantics: of several oneof arms on the wire, the last one wins.
+  let result: T | undefined;
   while (!r.done) {
     const tag = r.tag();
     switch (tag) {
       case TAG_1_LEN:
-        result = decodeCreateStream(r.subReader());
+        result = arms[0](r.subReader());
         break;
       case TAG_2_LEN:
-        result = decodeIngestRecord(r.subReader());
+        result = arms[1](r.subReader());
         break;
       case TAG_3_LEN:
-        result = decodeIngestRecordBatch(r.subReader());
+        result = arms[2](r.subReader());
         break;
       default:
         r.skipTag(tag);
     }
   }
-  if (!result) throw new ProtobufDecodeError('EphemeralStreamRequest without a payload', 0);
+  if (result === undefined) throw new ProtobufDecodeError(`${message} without a payload`, 0);
   return result;
 }
 
@@ -319,26 +330,7 @@ function splitDuration(totalSeconds: number): { seconds: number; nanos: number }
 
 /** Decodes a response. A response without a payload arm is malformed (clients treat it as unexpected). */
 export function decodeResponse(bytes: Uint8Array): EphemeralStreamResponse {
-  const r = new ProtoReader(bytes);
-  let result: EphemeralStreamResponse | undefined;
-  while (!r.done) {
-    const tag = r.tag();
-    switch (tag) {
-      case TAG_1_LEN:
-        result = decodeCreateStreamResponse(r.subReader());
-        break;
-      case TAG_2_LEN:
-        result = decodeIngestRecordResponse(r.subReader());
-        break;
-      case TAG_3_LEN:
-        result = decodeCloseStreamSignal(r.subReader());
-        break;
-      default:
-        r.skipTag(tag);
-    }
-  }
-  if (!result) throw new ProtobufDecodeError('EphemeralStreamResponse without a payload', 0);
-  return result;
+  return decodeOneof<EphemeralStreamResponse>(bytes, RESPONSE_ARMS, 'EphemeralStreamResponse');
 }
 
 function decodeCreateStreamResponse(r: ProtoReader): CreateStreamResponse {
@@ -386,3 +378,6 @@ function decodeDuration(r: ProtoReader): number {
   }
   return seconds + nanos / NANOS_PER_SECOND;
 }
+
+const REQUEST_ARMS = [decodeCreateStream, decodeIngestRecord, decodeIngestRecordBatch] as const;
+const RESPONSE_ARMS = [decodeCreateStreamResponse, decodeIngestRecordResponse, decodeCloseStreamSignal] as const;
