@@ -311,6 +311,11 @@ abstract class OffsetsBuilder extends BuilderBase {
     if (!valid || this.validity !== null) this.setValid(valid);
     this.offsets[++this.length] = childLength;
   }
+
+  /** A null value: no child slots. */
+  appendNull(): void {
+    this.close(this.offsets[this.length]!, false);
+  }
 }
 
 /** ARRAY<T>: append the elements to {@link element}, then call {@link endList}. */
@@ -327,10 +332,6 @@ export class ListBuilder extends OffsetsBuilder {
   /** Closes a list made of the elements appended since the previous value. */
   endList(): void {
     this.close(this.element.length, true);
-  }
-
-  appendNull(): void {
-    this.close(this.offsets[this.length]!, false);
   }
 
   override truncate(length: number): void {
@@ -358,10 +359,6 @@ export class MapBuilder extends OffsetsBuilder {
   /** Closes a map made of the entries appended since the previous value. */
   endMap(): void {
     this.close(this.keys.length, true);
-  }
-
-  appendNull(): void {
-    this.close(this.offsets[this.length]!, false);
   }
 
   override truncate(length: number): void {
