@@ -5,7 +5,7 @@
  * result as JSON under `bench/results/`. Never asserts times.
  *
  *   npm run bench -- [--quick] [--runs N] [--only air_quality,latency] [--client official|tributary]
- *                    [--profile] [--out FILE]
+ *                    [--profile] [--out FILE] [--formats proto,json] [--sizes 215,16384] [--serve-args "..."]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -61,7 +61,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     log,
     withServer: async (label, fn) => {
       const profileDir = options.profile ? path.join(profilesDir, label) : undefined;
-      const session = await openSession(profileDir);
+      const session = await openSession({ ...(profileDir ? { cpuProfileDir: profileDir } : {}), serveArgs: options.serveArgs });
       let closed = false;
       try {
         const result = await fn(session);

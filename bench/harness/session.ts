@@ -7,7 +7,7 @@ import { openBenchAdmin, type BenchAdmin, type Credentials } from './admin.js';
 import { openClient, type BenchClient, type ClientKind } from './clients.js';
 import { summarizeProfiles } from './cpu-profile.js';
 import type { ProfileSummary } from './results.js';
-import { startBenchServer, type BenchServer } from './server-child.js';
+import { startBenchServer, type BenchServer, type BenchServerOptions } from './server-child.js';
 import type { TableWorkload } from '../workload/table-workload.js';
 
 /** A table ready to receive: who may write it and where its Delta log is. */
@@ -27,9 +27,10 @@ export interface BenchSession {
 }
 
 /** Starts a server child; with `cpuProfileDir` it is profiled and the profiles summarised on close. */
-export async function openSession(cpuProfileDir?: string): Promise<BenchSession> {
+export async function openSession(options: BenchServerOptions): Promise<BenchSession> {
+  const { cpuProfileDir } = options;
   if (cpuProfileDir) await mkdir(cpuProfileDir, { recursive: true });
-  const server = await startBenchServer(cpuProfileDir ? { cpuProfileDir } : {});
+  const server = await startBenchServer(options);
   let admin: BenchAdmin;
   try {
     admin = await openBenchAdmin(server.dataDir);

@@ -30,7 +30,7 @@ export const clients: Scenario = {
     const rows: ResultRow[] = [];
     await ctx.withServer('clients', async (session) => {
       const table = await session.table(AIR_QUALITY);
-      for (const format of ['json', 'proto'] as const) {
+      for (const format of ctx.options.formats) {
         const workloads = (kind: ClientKind) => ({
           full: workload(session, table, kind, format, BATCH_ROWS),
           paced: workload(session, table, kind, format, PACED_BATCH_ROWS),

@@ -18,7 +18,7 @@ export const wide: Scenario = {
   async run(ctx) {
     const durationMs = pick(ctx.options, 3000, 500);
     const rows: ResultRow[] = [];
-    for (const format of ['proto', 'json'] as const) {
+    for (const format of ctx.options.formats) {
       await ctx.withServer(`wide-${format}`, async (session) => {
         const records = wideRecords(2 * BATCH_ROWS, format);
         const w = {
