@@ -3,11 +3,10 @@
  * `add` of the new one, all with `dataChange: false` so streaming readers skip the commit. It runs beside
  * ingestion: only the final commit goes through the log, and appends never conflict with it.
  */
-import { randomUUID } from 'node:crypto';
 import { TributaryError } from '../errors.js';
 import { ENGINE_INFO, dataKey, encodeDataPath, type Action, type AddFile } from './actions.js';
 import type { ConflictCheck, DeltaLog } from './delta-log.js';
-import { readParquetBatches, writeDataFile, type EncodedFile } from './parquet-file.js';
+import { dataFileName, readParquetBatches, writeDataFile, type EncodedFile } from './parquet-file.js';
 import type { ParquetWorkerPool } from './parquet-pool.js';
 import { schemaFields } from './table-state.js';
 
@@ -75,9 +74,9 @@ export async function compactTable(
   );
   const encoded: EncodedFile = pool
     ? await pool.compactFiles(fields, inputs)
-    : writeDataFile(fields, inputs.flatMap(readParquetBatches));
+    : writeDataFile(fields, inputs.flatMap(readParquetBatches), 'zstd');
 
-  const name = `part-${randomUUID()}.zstd.parquet`;
+  const name = dataFileName('zstd');
   await log.store.put(name, encoded.bytes);
   const timestamp = now();
   const actions: Action[] = [

@@ -9,7 +9,6 @@
  * write leaves an unreferenced file (VACUUM removes it); a crash after the commit but before truncation
  * replays nothing twice, because replay starts after the committed txn version.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { TableInfo } from '../catalog/model.js';
 import { TributaryError } from '../errors.js';
@@ -20,6 +19,7 @@ import { toArrowSchema } from './arrow-schema.js';
 import { compactTable } from './compaction.js';
 import { DeltaLog, type ConflictCheck } from './delta-log.js';
 import { objectStoreFor, type ObjectStore } from './object-store.js';
+import { dataFileName } from './parquet-file.js';
 import type { ParquetWorkerPool } from './parquet-pool.js';
 import { isWritable } from './table-create.js';
 import { schemaFields } from './table-state.js';
@@ -282,7 +282,7 @@ export class Materializer {
       this.fields,
       frames.map((f) => f.ipc),
     );
-    const name = `part-${randomUUID()}.zstd.parquet`;
+    const name = dataFileName('snappy');
     await this.store.put(name, encoded.bytes);
     const now = Date.now();
     const appId = this.opts.wal.walId;

@@ -11,9 +11,9 @@ import type { WorkerReply, WorkerRequest, WorkerResult } from './parquet-pool.js
 function run(request: WorkerRequest): WorkerResult {
   switch (request.op) {
     case 'encode':
-      return writeDataFile(request.fields, decodeIpcStreams(request.payloads));
+      return writeDataFile(request.fields, decodeIpcStreams(request.payloads), 'snappy');
     case 'compact':
-      return writeDataFile(request.fields, request.files.flatMap(readParquetBatches));
+      return writeDataFile(request.fields, request.files.flatMap(readParquetBatches), 'zstd');
     case 'checkpoint':
       return { bytes: encodeCheckpoint(request.actions) };
   }
