@@ -1,11 +1,16 @@
 /**
  * CRC32C (Castagnoli), the checksum of WAL frames and segment headers.
  *
- * Node 20 has no CRC32C (zlib's is the IEEE polynomial), so this is a table-driven slicing-by-16
- * implementation: sixteen 256-entry tables let one loop iteration fold sixteen input bytes, read as four
- * aligned 32-bit words, with independent lookups instead of a dependent chain per byte (about 1.5x the speed
- * of byte-wise slicing-by-8 in V8).
+ * Node 20 has no CRC32C (zlib's is the IEEE polynomial). `@node-rs/crc32` computes it with the CPU's CRC
+ * instruction, at about 14 GB/s here: every acknowledged byte is checksummed on the event loop, and the
+ * JavaScript version below (1.7 GB/s) took 7–11% of it at full speed. On a platform the native package has
+ * no build for, the JavaScript version serves: a table-driven slicing-by-16, where sixteen 256-entry tables
+ * let one loop iteration fold sixteen input bytes, read as four aligned 32-bit words, with independent
+ * lookups instead of a dependent chain per byte (about 1.5x the speed of byte-wise slicing-by-8 in V8).
  */
+import { createRequire } from 'node:module';
+
+type NativeCrc32c = (input: Uint8Array, initialState?: number) => number;
 
 /** The Castagnoli polynomial, bit-reversed (the CRC is computed LSB first). */
 const POLYNOMIAL = 0x82f63b78;
@@ -36,11 +41,8 @@ function buildTables(): Int32Array {
   return tables;
 }
 
-/**
- * Continues a CRC32C over `data[start, end)`. Start a fresh checksum with `crc = 0`; feeding the result back in
- * with the following bytes gives the checksum of the concatenation.
- */
-export function crc32cUpdate(crc: number, data: Uint8Array, start = 0, end = data.length): number {
+/** The JavaScript CRC32C, with the same contract as {@link crc32cUpdate}. */
+export function crc32cUpdateJs(crc: number, data: Uint8Array, start = 0, end = data.length): number {
   const t = TABLES;
   let c = ~crc;
   let i = start;
@@ -76,6 +78,28 @@ export function crc32cUpdate(crc: number, data: Uint8Array, start = 0, end = dat
   for (; i < end; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
+
+function loadNative(): NativeCrc32c | undefined {
+  try {
+    return (createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: NativeCrc32c }).crc32c;
+  } catch {
+    return undefined;
+  }
+}
+
+const native = loadNative();
+
+/** Which implementation {@link crc32cUpdate} uses here. */
+export const crc32cImplementation: 'native' | 'javascript' = native ? 'native' : 'javascript';
+
+/**
+ * Continues a CRC32C over `data[start, end)`. Start a fresh checksum with `crc = 0`; feeding the result back in
+ * with the following bytes gives the checksum of the concatenation.
+ */
+export const crc32cUpdate: (crc: number, data: Uint8Array, start?: number, end?: number) => number = native
+  ? (crc, data, start = 0, end = data.length) =>
+      native(start === 0 && end === data.length ? data : data.subarray(start, end), crc)
+  : crc32cUpdateJs;
 
 /** The CRC32C of `data`, as an unsigned 32-bit integer. */
 export function crc32c(data: Uint8Array): number {
