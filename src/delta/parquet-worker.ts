@@ -5,13 +5,13 @@
 import { parentPort } from 'node:worker_threads';
 import { asTributaryError } from '../errors.js';
 import { encodeCheckpoint } from './checkpoint.js';
-import { decodeIpcStreams, readParquetBatches, writeDataFile } from './parquet-file.js';
+import { readParquetBatches, writeDataFile, writeDataFileFromIpc } from './parquet-file.js';
 import type { WorkerReply, WorkerRequest, WorkerResult } from './parquet-pool.js';
 
 function run(request: WorkerRequest): WorkerResult {
   switch (request.op) {
     case 'encode':
-      return writeDataFile(request.fields, decodeIpcStreams(request.payloads), 'snappy');
+      return writeDataFileFromIpc(request.fields, request.payloads, 'snappy');
     case 'compact':
       return writeDataFile(request.fields, request.files.flatMap(readParquetBatches), 'zstd');
     case 'checkpoint':

@@ -1,12 +1,17 @@
 /**
  * Row batches → Arrow record batches → Arrow IPC, and back.
  *
- * Arrow data is assembled from the builders' buffers with `makeData` (one copy per buffer, no per-value
- * builders): apache-arrow's builders take timestamps in milliseconds, which would drop the microseconds
- * TIMESTAMP columns carry. The IPC form is a complete stream (schema message, batches, end marker) so each
- * WAL frame can be read on its own, with no descriptor and no earlier frame.
+ * Arrow data is assembled from the builders' buffers with `makeData` (no per-value builders): apache-arrow's
+ * builders take timestamps in milliseconds, which would drop the microseconds TIMESTAMP columns carry. The
+ * IPC form is a complete stream (schema message, batches, end marker) so each WAL frame can be read on its
+ * own, with no descriptor and no earlier frame.
+ *
+ * On the ingest path the row batch is encoded straight from views of its builders into one buffer in
+ * shared memory: the bytes are copied once, and the Parquet worker reads them without the two copies a
+ * message to a worker otherwise makes.
  */
 import {
+  AsyncByteQueue,
   type Data,
   DataType,
   RecordBatch,
@@ -24,12 +29,32 @@ import type { ColumnBuilder, RowBatch } from './row-batch.js';
  * cleared afterwards. `schema` is `toArrowSchema(batch.columns)` (from `delta/arrow-schema.ts`).
  */
 export function toArrowRecordBatch(batch: RowBatch, schema: Schema): RecordBatch {
+  return recordBatchOf(batch, schema, copy);
+}
+
+/**
+ * The batch's rows as a self-contained Arrow IPC stream in a `SharedArrayBuffer`, read from the builders
+ * without an intermediate copy.
+ */
+export function encodeRowBatchIpc(batch: RowBatch, schema: Schema): Uint8Array {
+  return encodeIpc(recordBatchOf(batch, schema, view));
+}
+
+/** How a builder's buffer becomes Arrow data: a copy that outlives the builder, or a view valid until it changes. */
+type Take = <T extends Uint8Array | Int32Array | NumberArray | BigInt64Array | BigUint64Array>(array: T, length: number) => T;
+type NumberArray = Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+/** `%TypedArray%.prototype.slice`, which copies even for a Buffer (whose own `slice` is a view). */
+const typedArraySlice = (Object.getPrototypeOf(Int8Array.prototype) as { slice: (start: number, end: number) => unknown }).slice;
+const copy: Take = (array, length) => typedArraySlice.call(array, 0, length) as typeof array;
+const view: Take = (array, length) => array.subarray(0, length) as typeof array;
+
+function recordBatchOf(batch: RowBatch, schema: Schema, take: Take): RecordBatch {
   const length = batch.rowCount;
   const fields = schema.fields;
   if (fields.length !== batch.builders.length) {
     throw mismatch(`${fields.length} schema fields for ${batch.builders.length} columns`);
   }
-  const children = batch.builders.map((b, i) => toData(b, fields[i]!.type, length));
+  const children = batch.builders.map((b, i) => toData(b, fields[i]!.type, length, take));
   return new RecordBatch(schema, makeData({ type: new Struct(fields), length, nullCount: 0, children }));
 }
 
@@ -38,18 +63,18 @@ function mismatch(detail: string): TributaryError {
 }
 
 /** Arrow data for the first `length` values of a builder. */
-function toData(b: ColumnBuilder, type: DataType, length: number): Data {
+function toData(b: ColumnBuilder, type: DataType, length: number, take: Take): Data {
   const { nullBitmap, nullCount } = packValidity(b.validity, length);
   switch (b.kind) {
     case 'number': {
-      const data = b.values.slice(0, length);
+      const data = take(b.values, length);
       if (DataType.isInt(type)) return makeData({ type, length, nullCount, nullBitmap, data });
       if (DataType.isFloat(type)) return makeData({ type, length, nullCount, nullBitmap, data });
       if (DataType.isDate(type)) return makeData({ type, length, nullCount, nullBitmap, data });
       break;
     }
     case 'int64': {
-      const data = b.values.slice(0, length);
+      const data = take(b.values, length);
       if (DataType.isInt(type)) return makeData({ type, length, nullCount, nullBitmap, data });
       if (DataType.isTimestamp(type)) return makeData({ type, length, nullCount, nullBitmap, data });
       break;
@@ -61,28 +86,28 @@ function toData(b: ColumnBuilder, type: DataType, length: number): Data {
       break;
     case 'decimal':
       if (DataType.isDecimal(type)) {
-        const data = new Uint32Array(b.values.buffer.slice(0, length * 16));
+        const words = take(b.values, length * 2);
+        const data = new Uint32Array(words.buffer, words.byteOffset, length * 4);
         return makeData({ type, length, nullCount, nullBitmap, data });
       }
       break;
     case 'bytes': {
-      const valueOffsets = b.offsets.slice(0, length + 1);
-      const data = new Uint8Array(valueOffsets[length]!);
-      data.set(b.data.subarray(0, data.length));
+      const valueOffsets = take(b.offsets, length + 1);
+      const data = take(b.data, valueOffsets[length]!);
       if (DataType.isUtf8(type)) return makeData({ type, length, nullCount, nullBitmap, valueOffsets, data });
       if (DataType.isBinary(type)) return makeData({ type, length, nullCount, nullBitmap, valueOffsets, data });
       break;
     }
     case 'list':
       if (DataType.isList(type)) {
-        const valueOffsets = b.offsets.slice(0, length + 1);
-        const child = toData(b.element, type.children[0]!.type, valueOffsets[length]!);
+        const valueOffsets = take(b.offsets, length + 1);
+        const child = toData(b.element, type.children[0]!.type, valueOffsets[length]!, take);
         return makeData({ type, length, nullCount, nullBitmap, valueOffsets, child });
       }
       break;
     case 'map':
       if (DataType.isMap(type)) {
-        const valueOffsets = b.offsets.slice(0, length + 1);
+        const valueOffsets = take(b.offsets, length + 1);
         const entries = valueOffsets[length]!;
         const entryType = type.children[0]!.type;
         const [keyField, valueField] = entryType.children;
@@ -91,14 +116,14 @@ function toData(b: ColumnBuilder, type: DataType, length: number): Data {
           type: entryType,
           length: entries,
           nullCount: 0,
-          children: [toData(b.keys, keyField.type, entries), toData(b.values, valueField.type, entries)],
+          children: [toData(b.keys, keyField.type, entries, take), toData(b.values, valueField.type, entries, take)],
         });
         return makeData({ type, length, nullCount, nullBitmap, valueOffsets, child });
       }
       break;
     case 'struct':
       if (DataType.isStruct(type) && type.children.length === b.children.length) {
-        const children = b.children.map((c, i) => toData(c, type.children[i]!.type, length));
+        const children = b.children.map((c, i) => toData(c, type.children[i]!.type, length, take));
         return makeData({ type, length, nullCount, nullBitmap, children });
       }
       break;
@@ -122,12 +147,33 @@ function packBits(bytes: Uint8Array, length: number): Uint8Array {
   return bits;
 }
 
-/** Serializes a record batch as a self-contained Arrow IPC stream (schema, the batch, end-of-stream). */
+/**
+ * Serializes a record batch as a self-contained Arrow IPC stream (schema, the batch, end-of-stream), in a
+ * `SharedArrayBuffer` so that a worker it is posted to shares it instead of receiving a copy.
+ */
 export function encodeIpc(batch: RecordBatch): Uint8Array {
+  const sink = new SharedMemorySink();
   const writer = new RecordBatchStreamWriter();
+  writer.reset(sink);
   writer.write(batch);
   writer.finish();
-  return writer.toUint8Array(true);
+  return sink.join();
+}
+
+/** Collects the IPC writer's chunks (views of the batch's buffers) and joins them once, into shared memory. */
+class SharedMemorySink extends AsyncByteQueue {
+  join(): Uint8Array {
+    const chunks = this._values;
+    let length = 0;
+    for (const chunk of chunks) length += chunk.byteLength;
+    const joined = new Uint8Array(new SharedArrayBuffer(length));
+    let at = 0;
+    for (const chunk of chunks) {
+      joined.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return joined;
+  }
 }
 
 /** Reads every record batch of an Arrow IPC stream produced by {@link encodeIpc} (or any IPC stream). */

@@ -8,7 +8,7 @@ import type { Materializer } from '../delta/materializer.js';
 import { toArrowSchema } from '../delta/arrow-schema.js';
 import { nextPosition, type WalPosition } from '../wal/position.js';
 import type { TableWal } from '../wal/table-wal.js';
-import { encodeIpc, toArrowRecordBatch } from './arrow-batch.js';
+import { encodeRowBatchIpc } from './arrow-batch.js';
 import { RowBatch } from './row-batch.js';
 import { TributaryError } from '../errors.js';
 
@@ -44,7 +44,7 @@ export class TableWriter {
     }
     if (this.materializer.bufferedBytes >= this.maxBufferedBytes) await this.materializer.flush();
     const rows = batch.rowCount;
-    const ipc = encodeIpc(toArrowRecordBatch(batch, this.schema));
+    const ipc = encodeRowBatchIpc(batch, this.schema);
     const position = await this.wal.append(ipc, rows);
     this.offerInOrder(position, ipc, rows);
     return position;
