@@ -17,6 +17,12 @@ export interface CompactionOptions {
   readonly targetFileBytes?: number;
   /** Bytes read for one compaction (capped at the target size); the rest waits for the next round. */
   readonly maxInputBytes?: number;
+  /**
+   * Rows decoded for one compaction. Parquet bytes say little about memory (text-heavy rows decode to ten
+   * times their compressed size, and compaction holds several copies), so the materializer bounds the rows
+   * it merges by what they take in Arrow; a file of half this many rows or more counts as big enough.
+   */
+  readonly maxInputRows?: number;
   readonly now?: () => number;
 }
 
@@ -39,18 +45,29 @@ const DEFAULT_MAX_INPUT_BYTES = 512 * 1024 * 1024;
 export function pickFilesToCompact(files: readonly AddFile[], opts: CompactionOptions): AddFile[] {
   const target = opts.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES;
   const budget = Math.min(target, opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
+  const maxRows = opts.maxInputRows;
+  const rowsOf = maxRows === undefined ? () => 0 : recordCount;
   const small = files
-    .filter((f) => f.size < target)
+    .filter((f) => f.size < target && (maxRows === undefined || rowsOf(f) < maxRows / 2))
     .sort((a, b) => a.size - b.size || a.modificationTime - b.modificationTime);
   if (small.length < Math.max(2, opts.minFiles)) return [];
   const picked: AddFile[] = [];
   let bytes = 0;
+  let rows = 0;
   for (const file of small) {
-    if (picked.length >= 2 && bytes + file.size > budget) break;
+    if (picked.length >= 2 && (bytes + file.size > budget || rows + rowsOf(file) > (maxRows ?? Infinity))) break;
     picked.push(file);
     bytes += file.size;
+    rows += rowsOf(file);
   }
   return picked.length >= 2 ? picked : [];
+}
+
+/** A file's row count from its statistics; a file without them counts as too big to merge. */
+function recordCount(file: AddFile): number {
+  if (file.stats === undefined) return Infinity;
+  const numRecords = (JSON.parse(file.stats) as { numRecords?: unknown }).numRecords;
+  return typeof numRecords === 'number' ? numRecords : Infinity;
 }
 
 /** Compacts the table's small files once; undefined when there was nothing to do. */

@@ -66,6 +66,19 @@ interface Frame {
   readonly bytes: number;
 }
 
+/**
+ * Arrow bytes per data file written by a flush, unless the settings say otherwise. A flush (up to `flushBytes`, 128 MiB by default) is one
+ * commit of one or more files: the Parquet worker holds two or three copies of the file it encodes, and
+ * the server stays under 1 GiB with the default settings.
+ */
+const FILE_ARROW_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Arrow bytes one background compaction may decode. The worker holds several copies of them at its peak,
+ * so this keeps a compaction within a few hundred megabytes however well the table's files compress.
+ */
+const COMPACTION_ARROW_BYTES = 64 * 1024 * 1024;
+
 /** Backoff after a failed flush: doubles from 100 ms up to 30 s. */
 const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 30_000;
@@ -98,6 +111,9 @@ export class Materializer {
   private flushQueued = false;
   private timer: NodeJS.Timeout | undefined;
   private compaction: Promise<void> | undefined;
+  /** Arrow IPC bytes and rows committed by this writer, for the size of a row in memory. */
+  private committedIpcBytes = 0;
+  private committedRows = 0;
   private closing = false;
   /** Set when the table was dropped under this writer: nothing more is committed. */
   private dropped = false;
@@ -278,16 +294,30 @@ export class Materializer {
     // this commit: the next version of the log it knows would land on top of another table's log.
     if (this.opts.isCurrent && !(await this.opts.isCurrent())) throw new TableDroppedError(this.opts.table.fullName);
 
-    const encoded = await this.opts.pool.encodeFile(
-      this.fields,
-      frames.map((f) => f.ipc),
+    // One commit per flush, in files of bounded size: the worker's memory follows the file it encodes,
+    // not the flush.
+    const written = await Promise.allSettled(
+      chunkFrames(frames, this.opts.settings.fileBytes ?? FILE_ARROW_BYTES).map(async (chunk) => {
+        const encoded = await this.opts.pool.encodeFile(
+          this.fields,
+          chunk.map((f) => f.ipc),
+        );
+        const name = dataFileName('snappy');
+        await this.store.put(name, encoded.bytes);
+        return { name, encoded };
+      }),
     );
-    const name = dataFileName('snappy');
-    await this.store.put(name, encoded.bytes);
+    const files = written.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = written.find((r) => r.status === 'rejected');
+    if (failed) {
+      // The retry writes new files; these would only be orphans.
+      await Promise.allSettled(files.map((f) => this.store.delete(f.name)));
+      throw failed.reason;
+    }
     const now = Date.now();
     const appId = this.opts.wal.walId;
     const actions: Action[] = [
-      {
+      ...files.map(({ name, encoded }): Action => ({
         add: {
           path: encodeDataPath(name),
           partitionValues: {},
@@ -296,7 +326,7 @@ export class Materializer {
           dataChange: true,
           stats: encoded.stats,
         },
-      },
+      })),
       { txn: { appId, version: last, lastUpdated: now } },
       {
         commitInfo: {
@@ -310,15 +340,18 @@ export class Materializer {
     ];
     const outcome = await log.commit(actions, appendCheck(appId, first, last, log.metadata.schemaString));
     this.metrics.lostRaces += outcome.lostRaces;
+    const rows = files.reduce((n, f) => n + f.encoded.numRecords, 0);
     if (outcome.kind === 'superseded') {
       // Our own earlier attempt (whose reply was lost) or a twin already committed these frames.
-      await this.store.delete(name);
+      await Promise.all(files.map((f) => this.store.delete(f.name)));
     } else {
       this.metrics.commits++;
-      this.metrics.filesWritten++;
-      this.metrics.rowsMaterialized += encoded.numRecords;
+      this.metrics.filesWritten += files.length;
+      this.metrics.rowsMaterialized += rows;
       this.metrics.lastFlushMs = performance.now() - started;
     }
+    this.committedIpcBytes += bytes;
+    this.committedRows += rows;
 
     this.buffer = this.buffer.slice(frames.length);
     this.buffered -= bytes;
@@ -341,8 +374,9 @@ export class Materializer {
     const log = this.log;
     if (!log || this.compaction || this.closing) return;
     const minFiles = this.opts.settings.compactMinFiles;
-    if (log.fileCount < minFiles) return;
-    this.compaction = compactTable(log, this.opts.pool, { minFiles })
+    if (log.fileCount < minFiles || this.committedRows === 0) return;
+    const maxInputRows = Math.floor(COMPACTION_ARROW_BYTES / (this.committedIpcBytes / this.committedRows));
+    this.compaction = compactTable(log, this.opts.pool, { minFiles, maxInputRows })
       .then((result) => {
         if (result) this.metrics.compactions++;
       })
@@ -383,4 +417,22 @@ class TableDroppedError extends TributaryError {
       table,
     });
   }
+}
+
+/** Consecutive runs of frames of at most `maxBytes` each (a larger frame is a run of its own). */
+function chunkFrames(frames: readonly Frame[], maxBytes: number): Frame[][] {
+  const chunks: Frame[][] = [];
+  let current: Frame[] = [];
+  let bytes = 0;
+  for (const frame of frames) {
+    if (current.length > 0 && bytes + frame.bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(frame);
+    bytes += frame.bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }

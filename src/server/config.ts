@@ -51,6 +51,8 @@ export interface MaterializerSettings {
   readonly checkpointInterval: number;
   /** Compact a table once it has this many small files. */
   readonly compactMinFiles: number;
+  /** Arrow bytes per data file a flush writes (a larger flush is one commit of several files); default 64 MiB. */
+  readonly fileBytes?: number;
 }
 
 /** Defaults, as documented in the README. */

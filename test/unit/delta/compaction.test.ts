@@ -3,12 +3,13 @@ import { describe, it } from 'node:test';
 import type { AddFile } from '../../../src/delta/actions.js';
 import { pickFilesToCompact } from '../../../src/delta/compaction.js';
 
-const file = (path: string, size: number, modificationTime = 0): AddFile => ({
+const file = (path: string, size: number, modificationTime = 0, numRecords?: number): AddFile => ({
   path,
   partitionValues: {},
   size,
   modificationTime,
   dataChange: true,
+  ...(numRecords === undefined ? {} : { stats: JSON.stringify({ numRecords, minValues: {}, maxValues: {}, nullCount: {} }) }),
 });
 
 describe('choosing files to compact', () => {
@@ -30,5 +31,15 @@ describe('choosing files to compact', () => {
   it('never picks a single file', () => {
     assert.deepEqual(pickFilesToCompact([file('a', 90), file('b', 95)], { minFiles: 2, targetFileBytes: 100, maxInputBytes: 50 }).length, 2);
     assert.deepEqual(pickFilesToCompact([file('a', 10)], { minFiles: 1, targetFileBytes: 100 }), []);
+  });
+
+  it('bounds the rows merged, for memory: files of half the row budget or more are big enough', () => {
+    const files = [file('a', 10, 0, 400), file('b', 11, 0, 300), file('c', 12, 0, 300), file('d', 13, 0, 600), file('e', 14)];
+    assert.deepEqual(
+      pickFilesToCompact(files, { minFiles: 2, targetFileBytes: 100, maxInputRows: 1000 }).map((f) => f.path),
+      ['a', 'b', 'c'],
+    );
+    assert.deepEqual(pickFilesToCompact(files, { minFiles: 2, targetFileBytes: 100, maxInputRows: 900 }).map((f) => f.path), ['a', 'b']);
+    assert.deepEqual(pickFilesToCompact(files, { minFiles: 2, targetFileBytes: 100, maxInputRows: 500 }), []);
   });
 });

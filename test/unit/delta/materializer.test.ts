@@ -135,6 +135,24 @@ describe('Materializer', { timeout: 120_000 }, () => {
     await t.wal.close();
   });
 
+  it('writes a flush larger than fileBytes as one commit of several files', async () => {
+    const t = await setup({ ...QUIET, fileBytes: 1 });
+    await t.materializer.start();
+    for (let i = 0; i < 3; i++) {
+      const { seq, ipc } = await t.append(i * 10, 10);
+      t.materializer.offer(seq, ipc, 10, ipc.byteLength);
+    }
+    await t.materializer.flush();
+    assert.equal(t.materializer.metrics.commits, 1);
+    assert.equal(t.materializer.metrics.filesWritten, 3);
+    const snapshot = await loadSnapshot(new LocalObjectStore(fileURLToPath(t.table.storageLocation)));
+    assert.equal(snapshot.version, 1);
+    assert.equal(snapshot.files.length, 3);
+    await t.materializer.close();
+    assert.deepEqual(await t.ids(), Array.from({ length: 30 }, (_, i) => i));
+    await t.wal.close();
+  });
+
   it('retries a failing write with backoff and loses or reorders nothing', async () => {
     let failures = 2;
     class FlakyStore extends LocalObjectStore {
