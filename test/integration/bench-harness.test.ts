@@ -69,7 +69,7 @@ test('bench --quick --profile runs every scenario and writes a well-formed resul
     const clients = result.scenarios.find((s) => s.name === 'clients')!;
     assert.deepEqual(
       clients.rows.filter((r) => r.labels.client === 'ours/official').map((r) => r.labels.format),
-      ['json', 'proto'],
+      ['proto', 'json'],
     );
 
     // The server's profile names real code: the main thread spends time in Tributary's ingest modules.
