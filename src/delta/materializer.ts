@@ -111,6 +111,8 @@ export class Materializer {
   private flushQueued = false;
   private timer: NodeJS.Timeout | undefined;
   private compaction: Promise<void> | undefined;
+  /** Called after each commit attempt, successful or not (see {@link bufferedBelow}). */
+  private commitWaiters: (() => void)[] = [];
   /** Arrow IPC bytes and rows committed by this writer, for the size of a row in memory. */
   private committedIpcBytes = 0;
   private committedRows = 0;
@@ -136,6 +138,18 @@ export class Materializer {
   /** Bytes offered but not yet committed (for backpressure). */
   get bufferedBytes(): number {
     return this.buffered;
+  }
+
+  /**
+   * Resolves once fewer than `bytes` are buffered (or the writer closed), for backpressure: it waits for
+   * the commits under way, not for a flush of everything buffered, so writers resume as soon as the
+   * materializer has caught up below the limit.
+   */
+  async bufferedBelow(bytes: number): Promise<void> {
+    while (this.buffered >= bytes && !this.closing && !this.dropped) {
+      this.scheduleFlush();
+      await new Promise<void>((resolve) => this.commitWaiters.push(resolve));
+    }
   }
 
   /** Loads the table, then replays and commits every WAL frame after the table's txn version. */
@@ -262,6 +276,7 @@ export class Materializer {
         this.armTimer();
         return;
       } catch (error) {
+        this.wakeCommitWaiters();
         this.metrics.failedFlushes++;
         if (error instanceof TableDroppedError) {
           // Its rows went with the table; what is left in its WAL is never replayed (the id is gone).
@@ -356,8 +371,13 @@ export class Materializer {
     this.buffer = this.buffer.slice(frames.length);
     this.buffered -= bytes;
     this.committed = last;
+    this.wakeCommitWaiters();
     await this.truncate();
     this.maybeCompact();
+  }
+
+  private wakeCommitWaiters(): void {
+    for (const wake of this.commitWaiters.splice(0)) wake();
   }
 
   private async truncate(): Promise<void> {

@@ -35,14 +35,14 @@ export class TableWriter {
 
   /**
    * Appends a batch; resolves once it is durable (written and fdatasync'd). When the materializer has fallen
-   * more than two flushes behind, waits for it first: the streams then stop reading (HTTP/2 flow control)
-   * instead of the server buffering without bound.
+   * more than two flushes behind, waits until it is back under that: the streams then stop reading (HTTP/2
+   * flow control) instead of the server buffering without bound.
    */
   async append(batch: RowBatch): Promise<WalPosition> {
     if (this.materializer.tableDropped) {
       throw new TributaryError('not_found', `table ${this.table.fullName} was dropped`, { table: this.table.fullName }, 'TABLE_DOES_NOT_EXIST');
     }
-    if (this.materializer.bufferedBytes >= this.maxBufferedBytes) await this.materializer.flush();
+    if (this.materializer.bufferedBytes >= this.maxBufferedBytes) await this.materializer.bufferedBelow(this.maxBufferedBytes);
     const rows = batch.rowCount;
     const ipc = encodeRowBatchIpc(batch, this.schema);
     const position = await this.wal.append(ipc, rows);

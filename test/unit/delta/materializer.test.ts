@@ -135,6 +135,24 @@ describe('Materializer', { timeout: 120_000 }, () => {
     await t.wal.close();
   });
 
+  it('lets a writer wait until less than a limit is buffered, flushing if need be', async () => {
+    const t = await setup(QUIET);
+    await t.materializer.start();
+    let limit = 0;
+    for (let i = 0; i < 3; i++) {
+      const { seq, ipc } = await t.append(i * 10, 10);
+      t.materializer.offer(seq, ipc, 10, ipc.byteLength);
+      limit = ipc.byteLength;
+    }
+    assert.ok(t.materializer.bufferedBytes >= limit);
+    await t.materializer.bufferedBelow(limit);
+    assert.ok(t.materializer.bufferedBytes < limit);
+    assert.equal(t.materializer.committedPosition, 3);
+    await t.materializer.close();
+    assert.deepEqual(await t.ids(), Array.from({ length: 30 }, (_, i) => i));
+    await t.wal.close();
+  });
+
   it('writes a flush larger than fileBytes as one commit of several files', async () => {
     const t = await setup({ ...QUIET, fileBytes: 1 });
     await t.materializer.start();
