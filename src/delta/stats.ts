@@ -127,6 +127,11 @@ function accumulatorFor(type: DataType): Accumulator | undefined {
   }
 }
 
+/** Whether every row of `data` is valid and inside valid structs: the accumulators' loop without checks. */
+function allValid(data: Data, mask: Uint8Array | null): boolean {
+  return mask === null && (data.nullCount === 0 || !data.nullBitmap);
+}
+
 /**
  * Calls `visit(i)` for each row that is valid in `data` and in `mask`, and returns how many were null.
  * Validity bits are indexed from `data.offset`; value buffers already start at row 0.
@@ -177,6 +182,20 @@ class NumberAccumulator extends NullCounter {
 
   override observe(data: Data, mask: Uint8Array | null): void {
     const values = data.values as ArrayLike<number>;
+    if (allValid(data, mask)) {
+      let { min, max } = this;
+      for (let i = 0; i < data.length; i++) {
+        const v = values[i]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        // NaN fails both comparisons: it is caught here, infinities by the final bounds.
+        if (v !== v) this.unbounded = true;
+      }
+      this.min = min;
+      this.max = max;
+      if (!Number.isFinite(min) || !Number.isFinite(max)) this.unbounded ||= data.length > 0;
+      return;
+    }
     this.nullCount += forEachValid(data, mask, (i) => {
       const v = values[i]!;
       if (!Number.isFinite(v)) this.unbounded = true;
@@ -195,10 +214,17 @@ class NumberAccumulator extends NullCounter {
   }
 }
 
-/** 64-bit integers and timestamps (microseconds). */
+/**
+ * 64-bit integers and timestamps (microseconds), compared as pairs of 32-bit words: reading a
+ * BigInt64Array element allocates a bigint, which made these columns the costliest part of a wide table's
+ * statistics.
+ */
 class BigIntAccumulator extends NullCounter {
-  private min: bigint | undefined;
-  private max: bigint | undefined;
+  private seen = false;
+  private minHi = 0;
+  private minLo = 0;
+  private maxHi = 0;
+  private maxLo = 0;
 
   constructor(private readonly format: (min: bigint, max: bigint) => LeafResult) {
     super();
@@ -206,16 +232,40 @@ class BigIntAccumulator extends NullCounter {
 
   override observe(data: Data, mask: Uint8Array | null): void {
     const values = data.values as BigInt64Array;
-    this.nullCount += forEachValid(data, mask, (i) => {
-      const v = values[i]!;
-      if (this.min === undefined || v < this.min) this.min = v;
-      if (this.max === undefined || v > this.max) this.max = v;
-    });
+    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    const visit = (i: number): void => {
+      const hi = words[2 * i + 1]!;
+      const lo = words[2 * i]! >>> 0;
+      if (!this.seen) {
+        this.seen = true;
+        this.minHi = this.maxHi = hi;
+        this.minLo = this.maxLo = lo;
+        return;
+      }
+      if (hi < this.minHi || (hi === this.minHi && lo < this.minLo)) {
+        this.minHi = hi;
+        this.minLo = lo;
+      }
+      if (hi > this.maxHi || (hi === this.maxHi && lo > this.maxLo)) {
+        this.maxHi = hi;
+        this.maxLo = lo;
+      }
+    };
+    if (allValid(data, mask)) {
+      for (let i = 0; i < data.length; i++) visit(i);
+      return;
+    }
+    this.nullCount += forEachValid(data, mask, visit);
   }
 
   override bounds(): LeafResult {
-    return this.min === undefined || this.max === undefined ? {} : this.format(this.min, this.max);
+    if (!this.seen) return {};
+    return this.format(fromWords(this.minHi, this.minLo), fromWords(this.maxHi, this.maxLo));
   }
+}
+
+function fromWords(hi: number, lo: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /** Decimals of up to 15 digits: the unscaled value fits a double exactly, read from the low two words. */

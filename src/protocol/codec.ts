@@ -107,30 +107,78 @@ export function encodeIngestRecord(offsetId: bigint | number, record: WireRecord
   return finishExact(w, size);
 }
 
-/** `EphemeralStreamRequest{ingest_record_batch{offset_id, json_batch | proto_encoded_batch}}`, in one pass. */
+/** `EphemeralStreamRequest{ingest_record_batch{offset_id, json_batch | proto_encoded_batch}}`. */
 export function encodeIngestRecordBatch(offsetId: bigint | number, batch: WireRecordBatch): Buffer {
-  const count = batch.records.length;
-  // UTF-8 lengths are needed twice (sizes, then prefixes): compute them once.
-  const lengths = batch.kind === 'json' ? new Array<number>(count) : undefined;
-  let body = 0;
   if (batch.kind === 'json') {
-    for (let i = 0; i < count; i++) body += delimitedSize((lengths![i] = utf8Length(batch.records[i]!)));
-  } else {
-    for (let i = 0; i < count; i++) body += delimitedSize(batch.records[i]!.length);
+    const body = encodeJsonRecords(batch.records);
+    const inner = 1 + varint64Size(offsetId) + delimitedSize(body.length);
+    const size = delimitedSize(inner);
+    const w = exactWriter(size);
+    w.uint32(TAG_3_LEN).uint32(inner);
+    w.uint32(TAG_1_VARINT).int64(offsetId);
+    w.uint32(TAG_3_LEN).bytes(body);
+    return finishExact(w, size);
   }
+  const count = batch.records.length;
+  let body = 0;
+  for (let i = 0; i < count; i++) body += delimitedSize(batch.records[i]!.length);
   const inner = 1 + varint64Size(offsetId) + delimitedSize(body);
   const size = delimitedSize(inner);
   const w = exactWriter(size);
   w.uint32(TAG_3_LEN).uint32(inner);
   w.uint32(TAG_1_VARINT).int64(offsetId);
-  if (batch.kind === 'json') {
-    w.uint32(TAG_3_LEN).uint32(body);
-    for (let i = 0; i < count; i++) w.uint32(TAG_1_LEN).string(batch.records[i]!, lengths![i]);
-  } else {
-    w.uint32(TAG_2_LEN).uint32(body);
-    for (let i = 0; i < count; i++) w.uint32(TAG_1_LEN).bytes(batch.records[i]!);
-  }
+  w.uint32(TAG_2_LEN).uint32(body);
+  for (let i = 0; i < count; i++) w.uint32(TAG_1_LEN).bytes(batch.records[i]!);
   return finishExact(w, size);
+}
+
+/** Reused between batches; the batch is copied out of it into the message. */
+let jsonScratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * The body of a `JsonRecordBatch` (field 1 per record) in `jsonScratch`, valid until the next call. A
+ * record's UTF-8 length is known only once it is written, but the size of its varint prefix usually is
+ * known before (n UTF-16 units take n to 3n bytes): the text goes right after the prefix, which is filled
+ * in afterwards. Measuring every record first (`Buffer.byteLength`) cost the client as much again.
+ */
+function encodeJsonRecords(records: readonly string[]): Buffer {
+  let scratch = jsonScratch;
+  let pos = 0;
+  for (const record of records) {
+    const units = record.length;
+    const needed = pos + 1 + MAX_VARINT32_BYTES + 3 * units;
+    if (needed > scratch.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(needed, 2 * scratch.length));
+      scratch.copy(grown, 0, 0, pos);
+      jsonScratch = scratch = grown;
+    }
+    scratch[pos++] = TAG_1_LEN;
+    let prefix = varint32Size(units);
+    if (prefix === varint32Size(3 * units)) {
+      const written = (scratch as Utf8WritableBuffer).utf8Write(record, pos + prefix);
+      writeVarint32(scratch, pos, written, prefix);
+      pos += prefix + written;
+    } else {
+      const length = utf8Length(record);
+      prefix = varint32Size(length);
+      writeVarint32(scratch, pos, length, prefix);
+      pos += prefix + (scratch as Utf8WritableBuffer).utf8Write(record, pos + prefix);
+    }
+  }
+  return scratch.subarray(0, pos);
+}
+
+type Utf8WritableBuffer = Buffer & { utf8Write(value: string, offset: number): number };
+const MAX_VARINT32_BYTES = 5;
+
+/** Writes `value` as a varint of exactly `size` bytes (its canonical size) at `at`. */
+function writeVarint32(buf: Buffer, at: number, value: number, size: number): void {
+  let v = value;
+  for (let i = 0; i < size - 1; i++) {
+    buf[at + i] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[at + size - 1] = v;
 }
 
 /** Decodes a request. Record bytes and descriptors are views into `bytes`. */

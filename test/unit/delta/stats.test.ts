@@ -43,6 +43,31 @@ describe('Delta file statistics', () => {
     assert.match(c.toJson(), /"maxValues":\{"n":9223372036854775807\}/);
   });
 
+  it('bounds 64-bit integers and timestamps by their full value, with and without nulls', () => {
+    // Values that differ only in the low word, only in the high word, and across zero.
+    const values = [-1n, 0n, 1n, 2n ** 32n, 2n ** 32n - 1n, -(2n ** 32n), -(2n ** 32n) + 1n, 5n * 2n ** 40n + 7n, -(5n * 2n ** 40n) - 7n];
+    for (let seed = 1; seed <= 20; seed++) {
+      const picked = values.filter((_, i) => (seed * (i + 3)) % 4 !== 0);
+      const rows = picked.map((n, i) => ({ n: seed % 2 === 0 && i % 3 === 0 ? null : n }));
+      const present = rows.flatMap((r) => (r.n === null ? [] : [r.n]));
+      if (present.length === 0) continue;
+      const s = statsOf({ n: 'bigint' }, rows.slice(0, 2), rows.slice(2));
+      const min = present.reduce((a, b) => (b < a ? b : a));
+      const max = present.reduce((a, b) => (b > a ? b : a));
+      assert.equal(String(s.minValues.n), String(min), `seed ${seed}`);
+      assert.equal(String(s.maxValues.n), String(max), `seed ${seed}`);
+      assert.equal(s.nullCount.n, rows.length - present.length);
+    }
+    const t = statsOf({ t: 'timestamp' }, [{ t: -1_500n }, { t: 1_700_000_000_000_001n }]);
+    assert.equal(t.minValues.t, '1969-12-31T23:59:59.998Z');
+    assert.equal(t.maxValues.t, '2023-11-14T22:13:20.001Z');
+  });
+
+  it('leaves float bounds out for -Infinity in a batch without nulls', () => {
+    assert.deepEqual(statsOf({ d: 'double' }, [{ d: 1 }, { d: -Infinity }]).minValues, {});
+    assert.deepEqual(statsOf({ d: 'double' }, [{ d: 2 }, { d: 1.5 }]).minValues, { d: 1.5 });
+  });
+
   it('orders strings by UTF-8 bytes, not UTF-16 units', () => {
     // U+FF5E sorts below U+1F600 in code points, above it in UTF-16 code units.
     const s = statsOf({ s: 'string' }, [{ s: '\uff5e' }, { s: '😀' }, { s: 'a' }]);

@@ -99,6 +99,21 @@ const REQUESTS: EphemeralStreamRequest[] = [
   { kind: 'ingest_record', offsetId: 1n, record: { kind: 'proto', bytes: new Uint8Array(300_000).fill(9) } },
   { kind: 'ingest_record_batch', offsetId: 3n, batch: { kind: 'json', records: ['{"a":1}', '{"a":2}', big(200, 'x'), '日本'] } },
   { kind: 'ingest_record_batch', offsetId: 0n, batch: { kind: 'json', records: [] } },
+  // Records whose varint prefix size is known from their UTF-16 length and records where it is not (42 to 126
+  // units may take 127 or more bytes), at the 1/2/3-byte prefix boundaries, with emoji, and enough text to
+  // grow the encoder's scratch buffer past 64 KiB.
+  {
+    kind: 'ingest_record_batch',
+    offsetId: 7n,
+    batch: {
+      kind: 'json',
+      records: [
+        big(42, 'é'), big(43, 'é'), big(63, 'é'), big(64, 'é'), big(127, 'x'), big(128, 'x'), big(126, 'x') + 'é',
+        big(42, '日'), big(43, '日'), big(5461, '日'), big(5462, '日'), big(16383, 'x'), big(16384, 'x'),
+        big(30, '😀'), big(70_000, 'é'), '',
+      ],
+    },
+  },
   { kind: 'ingest_record_batch', offsetId: 9n, batch: { kind: 'proto', records: [new Uint8Array([1]), new Uint8Array(200).fill(3), new Uint8Array(0)] } },
 ];
 
