@@ -247,7 +247,7 @@ export const materializeScenario: Scenario = {
       rows,
       notes: [
         `Materialization: WAL payloads of ${BATCH_ROWS.toLocaleString('en-US')} rows offered to a Materializer that ` +
-          'flushes about every quarter of the data (one Parquet file and one commit each, zstd, encoded in the worker ' +
+          'flushes about every quarter of the data (one commit each, in Snappy files of up to 64 MiB of Arrow data, encoded in the worker ' +
           `pool). Snapshot load: median of ${LOADS_PER_RUN} loads per run of a table with one file per commit.`,
       ],
     };

@@ -25,6 +25,7 @@ export function register(program: Command): void {
     .option('--flush-interval-ms <n>', 'Delta commit interval (default 1000)')
     .option('--flush-bytes <n>', 'Delta commit size threshold (default 128 MiB)')
     .option('--checkpoint-interval <n>', 'commits between Delta checkpoints (default 10)')
+    .option('--data-file-codec <codec>', 'compression of the Parquet files flushes write: snappy (faster) or zstd (smaller); compaction writes zstd (default snappy)')
     .action(async (options: ConfigInput) => {
       let config;
       try {

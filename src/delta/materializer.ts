@@ -313,11 +313,13 @@ export class Materializer {
     // not the flush.
     const written = await Promise.allSettled(
       chunkFrames(frames, this.opts.settings.fileBytes ?? FILE_ARROW_BYTES).map(async (chunk) => {
+        const codec = this.opts.settings.dataFileCodec ?? 'snappy';
         const encoded = await this.opts.pool.encodeFile(
           this.fields,
           chunk.map((f) => f.ipc),
+          codec,
         );
-        const name = dataFileName('snappy');
+        const name = dataFileName(codec);
         await this.store.put(name, encoded.bytes);
         return { name, encoded };
       }),

@@ -25,8 +25,9 @@ const ROW_GROUP_ROWS = 8 * 1024 * 1024;
 
 /**
  * How a data file is compressed. In WebAssembly, Snappy encodes about 340 MB/s of Arrow IPC and ZSTD about
- * 125 MB/s, for files about a fifth larger (measured on text-heavy rows): flushes, which sit on the
- * ingestion path, use Snappy, and compaction, which writes the files that stay, uses ZSTD.
+ * 125 MB/s, for files a fifth to twice as large: flushes, which sit on the ingestion path, use Snappy
+ * unless the server is told otherwise (`--data-file-codec`), and compaction, which writes the files that
+ * stay, uses ZSTD.
  */
 export type ParquetCodec = 'snappy' | 'zstd';
 

@@ -7,11 +7,17 @@ import { Worker } from 'node:worker_threads';
 import type { StructField } from '../catalog/types.js';
 import { TributaryError, type ErrorKind } from '../errors.js';
 import type { Action } from './actions.js';
-import type { EncodedFile } from './parquet-file.js';
+import type { EncodedFile, ParquetCodec } from './parquet-file.js';
 
 /** A task for a worker. */
 export type WorkerRequest =
-  | { readonly id: number; readonly op: 'encode'; readonly fields: readonly StructField[]; readonly payloads: readonly Uint8Array[] }
+  | {
+      readonly id: number;
+      readonly op: 'encode';
+      readonly fields: readonly StructField[];
+      readonly payloads: readonly Uint8Array[];
+      readonly codec: ParquetCodec;
+    }
   | { readonly id: number; readonly op: 'compact'; readonly fields: readonly StructField[]; readonly files: readonly Uint8Array[] }
   | { readonly id: number; readonly op: 'checkpoint'; readonly actions: readonly Action[] };
 
@@ -53,8 +59,8 @@ export class ParquetWorkerPool {
   }
 
   /** Arrow IPC streams (WAL payloads) → one Parquet data file with its Delta stats. */
-  encodeFile(fields: readonly StructField[], payloads: readonly Uint8Array[]): Promise<EncodedFile> {
-    return this.submit({ op: 'encode', fields, payloads }) as Promise<EncodedFile>;
+  encodeFile(fields: readonly StructField[], payloads: readonly Uint8Array[], codec: ParquetCodec): Promise<EncodedFile> {
+    return this.submit({ op: 'encode', fields, payloads, codec }) as Promise<EncodedFile>;
   }
 
   /** Several Parquet files of a table → one (compaction). */

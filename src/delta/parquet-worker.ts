@@ -11,7 +11,7 @@ import type { WorkerReply, WorkerRequest, WorkerResult } from './parquet-pool.js
 function run(request: WorkerRequest): WorkerResult {
   switch (request.op) {
     case 'encode':
-      return writeDataFileFromIpc(request.fields, request.payloads, 'snappy');
+      return writeDataFileFromIpc(request.fields, request.payloads, request.codec);
     case 'compact':
       return writeDataFile(request.fields, request.files.flatMap(readParquetBatches), 'zstd');
     case 'checkpoint':

@@ -2,6 +2,7 @@
  * Server configuration: parsed once from flags and `TRIBUTARY_*` environment variables into a typed object
  * that is passed down. No other module reads `process.env`.
  */
+import type { ParquetCodec } from '../delta/parquet-file.js';
 import path from 'node:path';
 
 export interface ServerConfig {
@@ -53,6 +54,8 @@ export interface MaterializerSettings {
   readonly compactMinFiles: number;
   /** Arrow bytes per data file a flush writes (a larger flush is one commit of several files); default 64 MiB. */
   readonly fileBytes?: number;
+  /** Compression of the files flushes write (compaction always writes ZSTD); default Snappy. */
+  readonly dataFileCodec?: ParquetCodec;
 }
 
 /** Defaults, as documented in the README. */
@@ -70,6 +73,7 @@ export const DEFAULTS = {
   segmentBytes: 64 * 1024 * 1024,
   flushIntervalMs: 1000,
   flushBytes: 128 * 1024 * 1024,
+  dataFileCodec: 'snappy',
   checkpointInterval: 10,
   compactMinFiles: 16,
   tokenTtlSeconds: 3600,
@@ -94,6 +98,7 @@ export interface ConfigInput {
   flushIntervalMs?: string | number;
   flushBytes?: string | number;
   checkpointInterval?: string | number;
+  dataFileCodec?: string;
   noFsync?: boolean;
 }
 
@@ -114,6 +119,7 @@ const ENV_KEYS: Record<keyof ConfigInput, string> = {
   flushIntervalMs: 'TRIBUTARY_FLUSH_INTERVAL_MS',
   flushBytes: 'TRIBUTARY_FLUSH_BYTES',
   checkpointInterval: 'TRIBUTARY_CHECKPOINT_INTERVAL',
+  dataFileCodec: 'TRIBUTARY_DATA_FILE_CODEC',
   noFsync: 'TRIBUTARY_NO_FSYNC',
 };
 
@@ -152,6 +158,10 @@ export function resolveConfig(flags: ConfigInput, env: Readonly<Record<string, s
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw new ConfigError('--tls-cert and --tls-key must be given together');
   }
+  const dataFileCodec = str('dataFileCodec') ?? DEFAULTS.dataFileCodec;
+  if (dataFileCodec !== 'snappy' && dataFileCodec !== 'zstd') {
+    throw new ConfigError(`data file codec must be snappy or zstd, got ${JSON.stringify(dataFileCodec)}`);
+  }
   const logLevel = str('logLevel') ?? DEFAULTS.logLevel;
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   if (!(levels as readonly string[]).includes(logLevel)) {
@@ -184,6 +194,7 @@ export function resolveConfig(flags: ConfigInput, env: Readonly<Record<string, s
       flushBytes: int('flushBytes', DEFAULTS.flushBytes, 1024),
       checkpointInterval: int('checkpointInterval', DEFAULTS.checkpointInterval, 1),
       compactMinFiles: DEFAULTS.compactMinFiles,
+      dataFileCodec,
     },
     tokenTtlSeconds: DEFAULTS.tokenTtlSeconds,
     drainSeconds: DEFAULTS.drainSeconds,

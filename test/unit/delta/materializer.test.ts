@@ -171,6 +171,19 @@ describe('Materializer', { timeout: 120_000 }, () => {
     await t.wal.close();
   });
 
+  it('writes its files in the configured codec', async () => {
+    const t = await setup({ ...QUIET, dataFileCodec: 'zstd' });
+    await t.materializer.start();
+    const { seq, ipc } = await t.append(0, 5);
+    t.materializer.offer(seq, ipc, 5, ipc.byteLength);
+    await t.materializer.flush();
+    const snapshot = await loadSnapshot(new LocalObjectStore(fileURLToPath(t.table.storageLocation)));
+    assert.match(snapshot.files[0]!.path, /\.zstd\.parquet$/);
+    await t.materializer.close();
+    assert.deepEqual(await t.ids(), [0, 1, 2, 3, 4]);
+    await t.wal.close();
+  });
+
   it('retries a failing write with backoff and loses or reorders nothing', async () => {
     let failures = 2;
     class FlakyStore extends LocalObjectStore {
