@@ -141,6 +141,14 @@ export class Materializer {
   }
 
   /**
+   * How much a writer may buffer before it waits ({@link bufferedBelow}): one flush under way plus one
+   * file's worth arriving meanwhile. Twice `flushBytes` kept the server above 1 GiB with 4–16 KB records.
+   */
+  get backlogLimitBytes(): number {
+    return this.opts.settings.flushBytes + (this.opts.settings.fileBytes ?? FILE_ARROW_BYTES);
+  }
+
+  /**
    * Resolves once fewer than `bytes` are buffered (or the writer closed), for backpressure: it waits for
    * the commits under way, not for a flush of everything buffered, so writers resume as soon as the
    * materializer has caught up below the limit.

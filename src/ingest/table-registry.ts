@@ -67,7 +67,7 @@ export class TableRegistry {
       isCurrent: async () => (await store.getTable(tableNameOf(table)))?.tableId === table.tableId,
     });
     await materializer.start();
-    return new TableWriter(table, wal, materializer, 2 * settings.flushBytes);
+    return new TableWriter(table, wal, materializer);
   }
 }
 

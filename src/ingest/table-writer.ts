@@ -22,7 +22,6 @@ export class TableWriter {
     readonly table: TableInfo,
     private readonly wal: TableWal,
     readonly materializer: Materializer,
-    private readonly maxBufferedBytes: number,
   ) {
     this.schema = toArrowSchema(table.columns);
     this.nextToOffer = nextPosition(wal.lastDurable);
@@ -35,14 +34,15 @@ export class TableWriter {
 
   /**
    * Appends a batch; resolves once it is durable (written and fdatasync'd). When the materializer has fallen
-   * more than two flushes behind, waits until it is back under that: the streams then stop reading (HTTP/2
-   * flow control) instead of the server buffering without bound.
+   * behind by more than its backlog limit, waits until it is back under it: the streams then stop reading
+   * (HTTP/2 flow control) instead of the server buffering without bound.
    */
   async append(batch: RowBatch): Promise<WalPosition> {
     if (this.materializer.tableDropped) {
       throw new TributaryError('not_found', `table ${this.table.fullName} was dropped`, { table: this.table.fullName }, 'TABLE_DOES_NOT_EXIST');
     }
-    if (this.materializer.bufferedBytes >= this.maxBufferedBytes) await this.materializer.bufferedBelow(this.maxBufferedBytes);
+    const limit = this.materializer.backlogLimitBytes;
+    if (this.materializer.bufferedBytes >= limit) await this.materializer.bufferedBelow(limit);
     const rows = batch.rowCount;
     const ipc = encodeRowBatchIpc(batch, this.schema);
     const position = await this.wal.append(ipc, rows);
