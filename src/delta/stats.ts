@@ -310,7 +310,7 @@ class StringAccumulator extends NullCounter {
   override observe(data: Data, mask: Uint8Array | null): void {
     const offsets = data.valueOffsets as Int32Array;
     const bytes = data.values as Uint8Array;
-    this.nullCount += forEachValid(data, mask, (i) => {
+    const visit = (i: number): void => {
       const start = offsets[i]!;
       const end = offsets[i + 1]!;
       const decidingEnd = Math.min(end, start + DECIDING_BYTES);
@@ -320,7 +320,12 @@ class StringAccumulator extends NullCounter {
       if (this.max === undefined || compareBytes(bytes, start, decidingEnd, this.max, DECIDING_BYTES) > 0) {
         this.max = bytes.slice(start, end);
       }
-    });
+    };
+    if (allValid(data, mask)) {
+      for (let i = 0; i < data.length; i++) visit(i);
+      return;
+    }
+    this.nullCount += forEachValid(data, mask, visit);
   }
 
   override bounds(): LeafResult {
