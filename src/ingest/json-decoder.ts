@@ -136,7 +136,36 @@ function fieldsWriter(fields: readonly StructField[], builders: readonly ColumnB
   const inherited = names.map((name) => name in Object.prototype);
   const writers = fields.map((f, i) => valueWriter(f.type, builders[i]!));
   const nullables = fields.map((f) => f.nullable);
+  const writeValue = (i: number, value: unknown): void => {
+    try {
+      writers[i]!(value);
+    } catch (e) {
+      if (e instanceof FieldProblem) e.within(names[i]!);
+      throw e;
+    }
+  };
+  /**
+   * Most producers write every column, in column order: then the keys match the names one for one and the
+   * values come in one call, with no lookup by name (measured: a fifth of decoding a 105-column record).
+   */
+  const writeInOrder = (record: Record<string, unknown>): boolean => {
+    const keys = Object.keys(record);
+    if (keys.length !== n) return false;
+    for (let i = 0; i < n; i++) if (keys[i] !== names[i]) return false;
+    const values = Object.values(record);
+    for (let i = 0; i < n; i++) {
+      const value = values[i];
+      if (value === null || value === undefined) {
+        if (!nullables[i]) throw new FieldProblem(`is NOT NULL but the record has null`).within(names[i]!);
+        builders[i]!.appendNull();
+      } else {
+        writeValue(i, value);
+      }
+    }
+    return true;
+  };
   return (record) => {
+    if (writeInOrder(record)) return;
     let present = 0;
     let missing = -1;
     for (let i = 0; i < n; i++) {
@@ -151,12 +180,7 @@ function fieldsWriter(fields: readonly StructField[], builders: readonly ColumnB
         builders[i]!.appendNull();
         continue;
       }
-      try {
-        writers[i]!(value);
-      } catch (e) {
-        if (e instanceof FieldProblem) e.within(name);
-        throw e;
-      }
+      writeValue(i, value);
     }
     let keys = 0;
     for (const _ in record) keys++;

@@ -210,6 +210,33 @@ describe('JSON decoder: errors name offset, field path, expected type and value'
     assertRejects(() => compileJsonDecoder([strictMap]).decode('{"m":{"k":null}}', new RowBatch([strictMap]), 0n), ['field m["k"]', 'does not allow null values']);
   });
 
+  it('decodes records whose keys follow the column order and records in any other order alike', () => {
+    const cols = columns([
+      ['a', 'int', false],
+      ['s', 'string'],
+      ['loc', 'struct<lat:double,lon:double>'],
+      ['n', 'bigint'],
+    ]);
+    const rows = [
+      { a: 1, s: 'x', loc: { lat: 1.5, lon: -2 }, n: 7 },
+      { a: 2, s: null, loc: null, n: null },
+      { a: 3, s: 'y', loc: { lon: 4, lat: 3 }, n: '9007199254740993' },
+    ];
+    const reversed = rows.map((r) => Object.fromEntries(Object.entries(r).reverse()));
+    const missing = rows.map(({ a, loc }) => ({ a, loc }));
+    assert.deepEqual(roundTrip(decodeAll(cols, rows)), roundTrip(decodeAll(cols, reversed)));
+    assert.deepEqual(
+      roundTrip(decodeAll(cols, missing)).map((r) => [r.s, r.n]),
+      [[null, null], [null, null], [null, null]],
+    );
+    const decoder = compileJsonDecoder(cols);
+    const batch = new RowBatch(cols);
+    assertRejects(() => decoder.decode('{"a":null,"s":"x","loc":null,"n":1}', batch, 0n), ['field a', 'is NOT NULL but the record has null'], { field: 'a' });
+    assertRejects(() => decoder.decode('{"a":1,"s":5,"loc":null,"n":1}', batch, 0n), ['field s'], { field: 's' });
+    assertRejects(() => decoder.decode('{"a":1,"s":"x","loc":{"lat":"no"},"n":1}', batch, 0n), ['field loc.lat'], { field: 'loc.lat' });
+    assert.equal(batch.rowCount, 0);
+  });
+
   it('refuses unknown keys, naming them and the known ones', () => {
     reject({ temperatur: 5 }, ['field temperatur', 'the table has no such column', 'its columns are: s, b, i8'], 'temperatur');
     reject({ loc: { lat: 1, alt: 2 } }, ['field loc.alt', 'the struct has no such field', 'its fields are: lat, lon'], 'loc.alt');
