@@ -46,8 +46,28 @@ export function compileProtoDecoder(descriptorBytes: Uint8Array, columns: readon
   return new CompiledProtoDecoder(compileRecordPlan(descriptorBytes, columns), columns);
 }
 
+/**
+ * After this many records in a row that did not decode in order, a decoder stops trying: its producer
+ * writes fields in another order (or repeats them), and each attempt would only be undone.
+ */
+const MAX_ORDERED_FAILURES = 16;
+
+/**
+ * The fast path: a message whose fields each occur once, in column order (what protobuf encoders write),
+ * is appended in one pass. Anything else, errors included, returns false with the builders partly written,
+ * and the caller rolls back and takes the general path, which also gives every error its usual wording.
+ */
+function decodesInOrder(root: BoundMessage, bytes: Uint8Array): boolean {
+  try {
+    return root.appendInOrder(new ProtoReader(bytes), bytes.length);
+  } catch {
+    return false;
+  }
+}
+
 class CompiledProtoDecoder implements ProtoDecoder {
   private bound?: { readonly batch: RowBatch; readonly root: BoundMessage };
+  private orderedFailures = 0;
 
   constructor(
     private readonly plan: MessagePlan,
@@ -57,6 +77,15 @@ class CompiledProtoDecoder implements ProtoDecoder {
   decode(bytes: Uint8Array, into: RowBatch, offset: bigint, index?: number): void {
     const root = this.rootFor(into);
     const mark = into.mark();
+    if (this.orderedFailures < MAX_ORDERED_FAILURES && root.ordered) {
+      if (decodesInOrder(root, bytes)) {
+        this.orderedFailures = 0;
+        into.endRow();
+        return;
+      }
+      this.orderedFailures++;
+      into.rollback(mark);
+    }
     try {
       const r = new ProtoReader(bytes);
       root.reset();
@@ -95,6 +124,12 @@ interface Slot {
   note(pos: number, wireType: number): void;
   /** Appends the field's value for the message just scanned (null, or an error, when it never occurred). */
   emit(r: ProtoReader): void;
+  /**
+   * Fast path, for a field occurring once: appends the value at `r.pos` (with its wire type) and moves past
+   * it, or `wireType` undefined for a field that does not occur. False when the general path must decide.
+   * Absent from slots that always take the general path.
+   */
+  appendOnce?(r: ProtoReader, wireType: number | undefined): boolean;
 }
 
 /** Appends one scalar value read at the reader's position. */
@@ -121,6 +156,10 @@ class BoundMessage {
   private readonly slots: Slot[];
   /** Slots by field number (sparse). */
   private readonly byNumber: (Slot | undefined)[] = [];
+  /** Positions in `slots` by field number (sparse), for the in-order fast path. */
+  private readonly indexByNumber: (number | undefined)[] = [];
+  /** Whether every field can take the in-order fast path. */
+  readonly ordered: boolean;
 
   constructor(
     private readonly plan: MessagePlan,
@@ -128,9 +167,30 @@ class BoundMessage {
   ) {
     this.slots = plan.fields.map((f, i) => {
       const slot = bindField(f, builders[i]!);
-      if (f.number !== null) this.byNumber[f.number] = slot;
+      if (f.number !== null) {
+        this.byNumber[f.number] = slot;
+        this.indexByNumber[f.number] = i;
+      }
       return slot;
     });
+    this.ordered = this.slots.every((s) => s.appendOnce !== undefined);
+  }
+
+  /** The fast path over `[r.pos, end)`: every field once, in column order (see {@link decodesInOrder}). */
+  appendInOrder(r: ProtoReader, end: number): boolean {
+    const slots = this.slots;
+    let next = 0;
+    while (r.pos < end) {
+      const tag = r.tag();
+      const index = this.indexByNumber[tag >>> 3];
+      if (index === undefined || index < next) return false;
+      for (; next < index; next++) if (!slots[next]!.appendOnce!(r, undefined)) return false;
+      if (!slots[index]!.appendOnce!(r, tag & 7)) return false;
+      next = index + 1;
+    }
+    if (r.pos !== end) return false;
+    for (; next < slots.length; next++) if (!slots[next]!.appendOnce!(r, undefined)) return false;
+    return true;
   }
 
   reset(): void {
@@ -211,6 +271,11 @@ class AbsentSlot implements Slot {
   emit(): void {
     this.builder.appendNull();
   }
+
+  appendOnce(): boolean {
+    this.builder.appendNull();
+    return true;
+  }
 }
 
 /** A scalar column: the last occurrence wins. */
@@ -248,6 +313,17 @@ class ScalarSlot implements Slot {
     r.pos = this.last;
     this.read(r);
   }
+
+  appendOnce(r: ProtoReader, wireType: number | undefined): boolean {
+    if (wireType === undefined) {
+      if (this.field.required) return false;
+      this.builder.appendNull();
+      return true;
+    }
+    if (wireType !== this.wire) return false;
+    this.read(r);
+    return true;
+  }
 }
 
 /** A struct column: every occurrence of the message is merged into one value, as protobuf does. */
@@ -284,6 +360,19 @@ class MessageSlot implements Slot {
     for (const pos of this.positions) scanDelimited(r, pos, this.message);
     this.message.emit(r);
     this.builder.endStruct();
+  }
+
+  appendOnce(r: ProtoReader, wireType: number | undefined): boolean {
+    if (wireType === undefined) {
+      if (this.field.required) return false;
+      this.builder.appendNull();
+      return true;
+    }
+    if (wireType !== WireType.LENGTH_DELIMITED || !this.message.ordered) return false;
+    const length = r.uint32();
+    if (!this.message.appendInOrder(r, r.pos + length)) return false;
+    this.builder.endStruct();
+    return true;
   }
 }
 

@@ -272,3 +272,92 @@ describe('Protobuf decoder: a failing message leaves the batch exactly as before
     assert.equal(batch.rowCount, 3);
   });
 });
+
+describe('Protobuf decoder: the in-order fast path and the general path agree', () => {
+  const FLAT = columns([
+    ['s', 'string'],
+    ['i32', 'int'],
+    ['i64', 'bigint'],
+    ['loc', 'struct<lat:double,lon:double>'],
+    ['id', 'bigint', false],
+  ]);
+  const flat = protoFixture(
+    `syntax = "proto2";
+package gen;
+message flat {
+  optional string s = 1;
+  optional int32 i32 = 2;
+  optional int64 i64 = 3;
+  optional Loc loc = 4;
+  required int64 id = 5;
+  message Loc { optional double lat = 1; optional double lon = 2; }
+}`,
+    'gen.flat',
+  );
+  type Field = (w: ProtoWriter) => void;
+  const s = (v: string): Field => (w) => w.tag(1, WireType.LENGTH_DELIMITED).string(v);
+  const i32 = (v: number): Field => (w) => w.tag(2, WireType.VARINT).int32(v);
+  const i64 = (v: number): Field => (w) => w.tag(3, WireType.VARINT).int64(v);
+  const loc = (...parts: Field[]): Field => (w) => {
+    w.tag(4, WireType.LENGTH_DELIMITED).fork();
+    for (const part of parts) part(w);
+    w.ldelim();
+  };
+  const lat = (v: number): Field => (w) => w.tag(1, WireType.FIXED64).double(v);
+  const lon = (v: number): Field => (w) => w.tag(2, WireType.FIXED64).double(v);
+  const id = (v: number): Field => (w) => w.tag(5, WireType.VARINT).int64(v);
+  const message = (...fields: Field[]): Uint8Array => {
+    const w = new ProtoWriter();
+    for (const f of fields) f(w);
+    return w.finish().slice();
+  };
+  const decode = (records: Uint8Array[]) => {
+    const decoder = compileProtoDecoder(flat.descriptor, FLAT);
+    const batch = new RowBatch(FLAT);
+    records.forEach((r, i) => decoder.decode(r, batch, BigInt(i)));
+    return roundTrip(batch);
+  };
+  const FIELDS: Field[][] = [
+    [s('a'), i32(-1), i64(2 ** 40), loc(lat(1.5), lon(-2)), id(1)],
+    [i32(7), id(2)],
+    [s('é'), loc(lon(3)), id(3)],
+    [id(4)],
+  ];
+  const EXPECTED = [
+    { s: 'a', i32: -1, i64: 2n ** 40n, loc: { lat: 1.5, lon: -2 }, id: 1n },
+    { s: null, i32: 7, i64: null, loc: null, id: 2n },
+    { s: 'é', i32: null, i64: null, loc: { lat: null, lon: 3 }, id: 3n },
+    { s: null, i32: null, i64: null, loc: null, id: 4n },
+  ];
+
+  it('decodes fields in column order, in reverse order, and repeated, to the same rows', () => {
+    assert.deepEqual(decode(FIELDS.map((f) => message(...f))), EXPECTED);
+    assert.deepEqual(decode(FIELDS.map((f) => message(...[...f].reverse()))), EXPECTED);
+    // A scalar's last occurrence wins; occurrences of a message merge.
+    const repeated = message(s('old'), i32(-1), i64(2 ** 40), loc(lat(1.5)), id(9), s('a'), loc(lon(-2)), id(1));
+    assert.deepEqual(decode([repeated]), [EXPECTED[0]]);
+  });
+
+  it('stays right once a producer\'s records stop coming in order', () => {
+    const reversed = Array.from({ length: 40 }, (_, i) => message(id(i), s(`r${i}`)));
+    const ordered = FIELDS.map((f) => message(...f));
+    const rows = decode([...reversed, ...ordered]);
+    assert.equal(rows.length, 44);
+    assert.deepEqual(rows[39], { s: 'r39', i32: null, i64: null, loc: null, id: 39n });
+    assert.deepEqual(rows.slice(40), EXPECTED);
+  });
+
+  it('gives in-order records the general path\'s errors, and keeps nothing of them', () => {
+    const decoder = compileProtoDecoder(flat.descriptor, FLAT);
+    const batch = new RowBatch(FLAT);
+    const reject = (bytes: Uint8Array, fragments: string[], field: string) =>
+      assertRejects(() => decoder.decode(bytes, batch, 3n), ['offset 3', ...fragments], { offset: 3n, field });
+    reject(message(s('a'), i32(1)), ['field id', 'NOT NULL (BIGINT) but the record has no value for it'], 'id');
+    reject(message(s('a'), (w) => w.tag(2, WireType.LENGTH_DELIMITED).string('x'), id(1)), ['field i32', 'wire type 2'], 'i32');
+    reject(message(s('a'), loc(lat(1), (w) => w.tag(7, WireType.VARINT).int32(1)), id(1)), ['unknown field number 7'], 'loc');
+    reject(message(s('a'), (w) => w.tag(1, WireType.VARINT).int32(1), id(1)), ['field s'], 's');
+    assert.equal(batch.rowCount, 0);
+    decoder.decode(message(...FIELDS[0]!), batch, 4n);
+    assert.deepEqual(roundTrip(batch), [EXPECTED[0]]);
+  });
+});
