@@ -95,7 +95,7 @@ export function encodeCheckpoint(actions: readonly Action[]): Uint8Array {
     return { [name]: toBuilderValue(value) };
   });
   const batch = batchFromRows(CHECKPOINT_FIELDS, rows);
-  return writeParquet(tableToIPC(new Table(batch.schema, [batch]), 'stream'), 'zstd');
+  return writeParquet(tableToIPC(new Table(batch.schema, [batch]), 'stream'), 'zstd', true);
 }
 
 function toBuilderValue(value: unknown, key?: string): unknown {

@@ -91,7 +91,7 @@ export async function compactTable(
   );
   const encoded: EncodedFile = pool
     ? await pool.compactFiles(fields, inputs)
-    : writeDataFile(fields, inputs.flatMap(readParquetBatches), 'zstd');
+    : writeDataFile(fields, inputs.flatMap(readParquetBatches), 'zstd', true);
 
   const name = dataFileName('zstd');
   await log.store.put(name, encoded.bytes);

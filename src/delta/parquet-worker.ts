@@ -13,7 +13,7 @@ function run(request: WorkerRequest): WorkerResult {
     case 'encode':
       return writeDataFileFromIpc(request.fields, request.payloads, request.codec);
     case 'compact':
-      return writeDataFile(request.fields, request.files.flatMap(readParquetBatches), 'zstd');
+      return writeDataFile(request.fields, request.files.flatMap(readParquetBatches), 'zstd', true);
     case 'checkpoint':
       return { bytes: encodeCheckpoint(request.actions) };
   }

@@ -43,7 +43,7 @@ describe('writeDataFileFromIpc', () => {
     const payloads = [payload(0, 7), payload(7, 1), payload(8, 300)];
     assert.ok(payloads.every((p) => p.buffer instanceof SharedArrayBuffer), 'ingest payloads live in shared memory');
     const direct = writeDataFileFromIpc(COLS, payloads, 'snappy');
-    const reencoded = writeDataFile(COLS, decodeIpcStreams(payloads), 'snappy');
+    const reencoded = writeDataFile(COLS, decodeIpcStreams(payloads), 'snappy', false);
     assert.equal(direct.numRecords, 308);
     assert.equal(direct.stats, reencoded.stats);
     const rows = rowsOfFile(direct.bytes);
@@ -64,7 +64,7 @@ describe('writeDataFileFromIpc', () => {
     const foreign = writer.toUint8Array(true);
     const file = writeDataFileFromIpc(COLS, [ours, foreign], 'zstd');
     assert.equal(file.numRecords, 5);
-    assert.deepEqual(rowsOfFile(file.bytes), rowsOfFile(writeDataFile(COLS, decodeIpcStreams([ours, foreign]), 'zstd').bytes));
+    assert.deepEqual(rowsOfFile(file.bytes), rowsOfFile(writeDataFile(COLS, decodeIpcStreams([ours, foreign]), 'zstd', false).bytes));
   });
 
   it('refuses payloads whose columns are not the table\'s', () => {
