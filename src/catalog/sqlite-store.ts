@@ -208,8 +208,8 @@ class SqliteCatalogStore implements CatalogStore {
       insertPrincipal: p(`INSERT INTO principals (application_id, display_name, admin, created_at)
         VALUES (?, ?, ?, ?)`),
       deletePrincipal: p('DELETE FROM principals WHERE application_id = ?'),
-      secretsOf: p('SELECT * FROM principal_secrets WHERE application_id = ? ORDER BY created_at, id'),
-      allSecrets: p('SELECT * FROM principal_secrets ORDER BY created_at, id'),
+      secretsOf: p('SELECT * FROM principal_secrets WHERE application_id = ? ORDER BY created_at, rowid'),
+      allSecrets: p('SELECT * FROM principal_secrets ORDER BY created_at, rowid'),
       insertSecret: p('INSERT INTO principal_secrets (id, application_id, hash, created_at) VALUES (?, ?, ?, ?)'),
       deleteSecretsExcept: p('DELETE FROM principal_secrets WHERE application_id = ? AND id <> ?'),
 
