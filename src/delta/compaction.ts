@@ -46,7 +46,13 @@ export function pickFilesToCompact(files: readonly AddFile[], opts: CompactionOp
   const target = opts.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES;
   const budget = Math.min(target, opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
   const maxRows = opts.maxInputRows;
-  const rowsOf = maxRows === undefined ? () => 0 : recordCount;
+  const counted = new Map<AddFile, number>();
+  const rowsOf = (file: AddFile): number => {
+    if (maxRows === undefined) return 0;
+    let rows = counted.get(file);
+    if (rows === undefined) counted.set(file, (rows = recordCount(file)));
+    return rows;
+  };
   const small = files
     .filter((f) => f.size < target && (maxRows === undefined || rowsOf(f) < maxRows / 2))
     .sort((a, b) => a.size - b.size || a.modificationTime - b.modificationTime);
@@ -63,12 +69,15 @@ export function pickFilesToCompact(files: readonly AddFile[], opts: CompactionOp
   return picked.length >= 2 ? picked : [];
 }
 
-/** A file's row count from its statistics; a file without them counts as too big to merge. */
+/**
+ * A file's row count from its statistics, read without parsing them (a wide table's run to kilobytes per
+ * file, and this runs after every commit); a file without them counts as too big to merge.
+ */
 function recordCount(file: AddFile): number {
-  if (file.stats === undefined) return Infinity;
-  const numRecords = (JSON.parse(file.stats) as { numRecords?: unknown }).numRecords;
-  return typeof numRecords === 'number' ? numRecords : Infinity;
+  const match = file.stats === undefined ? null : NUM_RECORDS.exec(file.stats);
+  return match === null ? Infinity : Number(match[1]);
 }
+const NUM_RECORDS = /"numRecords"\s*:\s*(\d+)/;
 
 /** Compacts the table's small files once; undefined when there was nothing to do. */
 export async function compactTable(

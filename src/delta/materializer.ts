@@ -67,9 +67,9 @@ interface Frame {
 }
 
 /**
- * Arrow bytes per data file written by a flush, unless the settings say otherwise. A flush (up to `flushBytes`, 128 MiB by default) is one
- * commit of one or more files: the Parquet worker holds two or three copies of the file it encodes, and
- * the server stays under 1 GiB with the default settings.
+ * Arrow bytes per data file written by a flush, unless the settings say otherwise. A flush (up to
+ * `flushBytes`, 128 MiB by default) is one commit of one or more files: the Parquet worker holds two or
+ * three copies of the file it encodes, and the server stays under 1 GiB with the default settings.
  */
 const FILE_ARROW_BYTES = 64 * 1024 * 1024;
 
@@ -319,9 +319,9 @@ export class Materializer {
 
     // One commit per flush, in files of bounded size: the worker's memory follows the file it encodes,
     // not the flush.
+    const codec = this.opts.settings.dataFileCodec ?? 'snappy';
     const written = await Promise.allSettled(
       chunkFrames(frames, this.opts.settings.fileBytes ?? FILE_ARROW_BYTES).map(async (chunk) => {
-        const codec = this.opts.settings.dataFileCodec ?? 'snappy';
         const encoded = await this.opts.pool.encodeFile(
           this.fields,
           chunk.map((f) => f.ipc),

@@ -1,6 +1,6 @@
 /**
- * Arrow batches → one Parquet data file (arrow-rs in WebAssembly: Snappy or ZSTD, chunk statistics, logical
- * types from the Arrow schema) with its Delta statistics. CPU-heavy: called inside the Parquet worker threads.
+ * Arrow batches → one Parquet data file (arrow-rs in WebAssembly: Snappy or ZSTD, logical types from the
+ * Arrow schema) with its Delta statistics. CPU-heavy: called inside the Parquet worker threads.
  */
 import {
   RecordBatch,
