@@ -8,6 +8,7 @@ import { TributaryError, asTributaryError, toGrpcStatus } from '../errors.js';
 import { decodeRequest, encodeResponse } from '../protocol/codec.js';
 import { EPHEMERAL_STREAM_PATH } from '../protocol/messages.js';
 import type { IngestLimits } from '../server/config.js';
+import { PendingBudget } from './pending-budget.js';
 import { StreamSession, type SessionObserver, type StreamOpener } from './stream-session.js';
 
 /** Credentials a call presents, read from its metadata. */
@@ -72,6 +73,7 @@ export class SessionSet {
 /** Registers the Zerobus service on `server`; returns the set of live sessions. */
 export function addZerobusService(server: grpc.Server, options: ZerobusServiceOptions): SessionSet {
   const sessions = new SessionSet();
+  const budget = new PendingBudget(options.limits.maxPendingBytes);
   const handler = (call: grpc.ServerDuplexStream<Buffer, Buffer>): void => {
     call.sendMetadata(new grpc.Metadata());
     let ended = false;
@@ -105,6 +107,8 @@ export function addZerobusService(server: grpc.Server, options: ZerobusServiceOp
       options.limits,
       options.drainSeconds,
       observer,
+      Date.now,
+      budget,
     );
     sessions.add(session);
     call.on('data', (message: Buffer) => {

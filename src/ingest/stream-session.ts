@@ -20,6 +20,7 @@ import type {
   WireRecordPayload,
 } from '../protocol/messages.js';
 import type { IngestLimits } from '../server/config.js';
+import { PendingBudget } from './pending-budget.js';
 import type { RowBatch } from './row-batch.js';
 import { StreamQuota } from './quota.js';
 
@@ -91,6 +92,7 @@ export class StreamSession {
     private readonly drainSeconds: number,
     private readonly observer: SessionObserver = {},
     private readonly now: () => number = Date.now,
+    private readonly budget: PendingBudget = new PendingBudget(limits.maxPendingBytes),
   ) {
     this.quota = new StreamQuota(limits, now());
     this.touch();
@@ -152,9 +154,11 @@ export class StreamSession {
     }
     if (this.pendingBytes === 0) this.pendingSince = this.now();
     this.pendingBytes += size;
+    this.budget.add(size);
     this.receivedOffset = offset;
     this.pump();
-    if (!this.paused && this.pendingBytes >= this.limits.maxInflightBytesPerStream) {
+    const overLimit = this.pendingBytes >= this.limits.maxInflightBytesPerStream || this.budget.exhausted;
+    if (!this.paused && this.pendingBytes > 0 && overLimit) {
       this.paused = true;
       this.transport.pause();
     }
@@ -232,7 +236,7 @@ export class StreamSession {
     const bytes = this.pendingBytes;
     const since = this.pendingSince;
     this.pending = undefined;
-    this.pendingBytes = 0;
+    this.releasePending();
     if (this.paused) {
       this.paused = false;
       this.transport.resume();
@@ -267,11 +271,17 @@ export class StreamSession {
     clearTimeout(this.closeSignalTimer);
     clearTimeout(this.idleTimer);
     this.pending = undefined;
+    this.releasePending();
     this.transport.end(error);
     this.observer.closed?.(this, error);
   }
 
   /** Restarts the idle timer: a stream silent for `idleTimeoutMs` is asked to close like on shutdown. */
+  private releasePending(): void {
+    this.budget.release(this.pendingBytes);
+    this.pendingBytes = 0;
+  }
+
   private touch(): void {
     if (this.limits.idleTimeoutMs <= 0) return;
     if (this.idleTimer) {

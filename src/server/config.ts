@@ -35,6 +35,8 @@ export interface IngestLimits {
   readonly idleTimeoutMs: number;
   /** Unacknowledged bytes a stream may hold before the server stops reading it. */
   readonly maxInflightBytesPerStream: number;
+  /** Bytes received and not yet in the WAL, across all streams, before streams stop reading. */
+  readonly maxPendingBytes: number;
 }
 
 export interface WalSettings {
@@ -68,6 +70,7 @@ export const DEFAULTS = {
   maxMessageBytes: 10 * 1024 * 1024 + 64 * 1024,
   idleTimeoutMs: 15 * 60 * 1000,
   maxInflightBytesPerStream: 64 * 1024 * 1024,
+  maxPendingBytes: 64 * 1024 * 1024,
   groupCommitMs: 1,
   groupCommitBytes: 1024 * 1024,
   segmentBytes: 64 * 1024 * 1024,
@@ -182,6 +185,7 @@ export function resolveConfig(flags: ConfigInput, env: Readonly<Record<string, s
       maxBytesPerSecond: int('maxBytesPerSecond', 0),
       idleTimeoutMs: int('idleTimeoutMs', DEFAULTS.idleTimeoutMs),
       maxInflightBytesPerStream: DEFAULTS.maxInflightBytesPerStream,
+      maxPendingBytes: DEFAULTS.maxPendingBytes,
     },
     wal: {
       groupCommitMs: int('groupCommitMs', DEFAULTS.groupCommitMs, 0, 1000),

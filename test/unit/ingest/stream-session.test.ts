@@ -11,6 +11,7 @@ import { parseTypeText } from '../../../src/catalog/types.js';
 import { TributaryError } from '../../../src/errors.js';
 import { compileJsonDecoder } from '../../../src/ingest/json-decoder.js';
 import { RowBatch } from '../../../src/ingest/row-batch.js';
+import { PendingBudget } from '../../../src/ingest/pending-budget.js';
 import { StreamSession, type OpenedStream, type StreamTransport } from '../../../src/ingest/stream-session.js';
 import type { EphemeralStreamRequest, EphemeralStreamResponse } from '../../../src/protocol/messages.js';
 import { resolveConfig } from '../../../src/server/config.js';
@@ -30,7 +31,7 @@ interface Harness {
   send(offset: number, records: string[]): void;
 }
 
-async function harness(limits: Partial<ReturnType<typeof resolveConfig>['ingest']> = {}): Promise<Harness> {
+async function harness(limits: Partial<ReturnType<typeof resolveConfig>['ingest']> = {}, budget?: PendingBudget): Promise<Harness> {
   const h = { sent: [], ended: [], appended: [], paused: false } as unknown as Harness;
   const transport: StreamTransport = {
     send: (r) => h.sent.push(r),
@@ -51,7 +52,8 @@ async function harness(limits: Partial<ReturnType<typeof resolveConfig>['ingest'
       new Promise<void>((resolve, reject) => h.appended.push({ rows: batch.rowCount, resolve, reject })),
   };
   const config = resolveConfig({ idleTimeoutMs: 0 }, {});
-  h.session = new StreamSession(transport, async () => stream, { ...config.ingest, ...limits }, 1);
+  const merged = { ...config.ingest, ...limits };
+  h.session = new StreamSession(transport, async () => stream, merged, 1, {}, Date.now, budget ?? new PendingBudget(merged.maxPendingBytes));
   h.send = (offset, records) => {
     const request: EphemeralStreamRequest =
       records.length === 1
@@ -165,6 +167,35 @@ test('quota exceeded: RESOURCE_EXHAUSTED after acking what fit', async () => {
   assert.deepEqual(acks(h), [0n]);
   assert.equal(h.ended[0]?.error?.kind, 'resource_exhausted');
   assert.match(h.ended[0]!.error!.message, /3 rows\/s/);
+});
+
+test('streams share one budget of pending bytes: each stops reading past it until its own pending bytes go to the WAL', async () => {
+  const budget = new PendingBudget(30);
+  const a = await harness({}, budget);
+  const b = await harness({}, budget);
+  a.send(0, ['{"id":1}']);
+  a.send(1, ['{"id":2,"name":"a long enough name"}']);
+  assert.equal(a.paused, true, 'a holds 33 bytes pending: over the shared budget');
+  b.send(0, ['{"id":3}']);
+  assert.equal(b.paused, false, 'b\'s first message goes to the WAL at once: nothing pending');
+  b.send(1, ['{"id":4}']);
+  assert.equal(b.paused, true, 'b pends 8 bytes while a holds the budget');
+  b.appended[0]!.resolve();
+  await tick();
+  assert.equal(b.paused, false);
+  a.appended[0]!.resolve();
+  await tick();
+  assert.equal(a.paused, false);
+  assert.equal(budget.usedBytes, 0);
+  a.send(2, ['{"id":5}']);
+  assert.equal(budget.usedBytes, 8);
+  a.session.fail(new TributaryError('invalid_argument', 'test'));
+  for (let round = 0; round < 3; round++) {
+    for (const append of a.appended) append.resolve();
+    await tick();
+  }
+  assert.equal(a.ended.length, 1);
+  assert.equal(budget.usedBytes, 0, 'an ended stream gives its pending bytes back');
 });
 
 test('stops reading when unacknowledged bytes pass the bound, resumes when they are handed to the WAL', async () => {
