@@ -77,7 +77,7 @@ const FILE_ARROW_BYTES = 64 * 1024 * 1024;
  * Arrow bytes one background compaction may decode. The worker holds several copies of them at its peak,
  * so this keeps a compaction within a few hundred megabytes however well the table's files compress.
  */
-const COMPACTION_ARROW_BYTES = 64 * 1024 * 1024;
+const COMPACTION_ARROW_BYTES = 32 * 1024 * 1024;
 
 /** Backoff after a failed flush: doubles from 100 ms up to 30 s. */
 const RETRY_BASE_MS = 100;
