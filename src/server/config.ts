@@ -54,7 +54,7 @@ export interface MaterializerSettings {
   readonly checkpointInterval: number;
   /** Compact a table once it has this many small files. */
   readonly compactMinFiles: number;
-  /** Arrow bytes per data file a flush writes (a larger flush is one commit of several files); default 64 MiB. */
+  /** Arrow bytes per data file a flush writes (a larger flush is one commit of several files); default 32 MiB. */
   readonly fileBytes?: number;
   /** Compression of the files flushes write (compaction always writes ZSTD); default Snappy. */
   readonly dataFileCodec?: ParquetCodec;
