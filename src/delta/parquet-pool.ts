@@ -40,6 +40,8 @@ interface Slot {
   /** Undefined after the worker died: a new one starts when a task needs it, so a broken worker never loops. */
   worker: Worker | undefined;
   current: (Pending & { id: number }) | undefined;
+  /** A retired worker still shutting down: its replacement waits, so their memory is never held at once. */
+  retiring: Promise<void> | undefined;
 }
 
 /** One worker per spare core, at least one and at most four (a 2-core machine gets one). */
@@ -55,7 +57,7 @@ export class ParquetWorkerPool {
 
   constructor(opts: { size?: number } = {}) {
     const size = opts.size ?? defaultPoolSize();
-    for (let i = 0; i < size; i++) this.slots.push({ worker: this.spawn(), current: undefined });
+    for (let i = 0; i < size; i++) this.slots.push({ worker: this.spawn(), current: undefined, retiring: undefined });
   }
 
   /** Arrow IPC streams (WAL payloads) → one Parquet data file with its Delta stats. */
@@ -82,6 +84,7 @@ export class ParquetWorkerPool {
       this.slots.map(async (slot) => {
         slot.current?.reject(error);
         slot.current = undefined;
+        await slot.retiring;
         await slot.worker?.terminate();
       }),
     );
@@ -97,7 +100,7 @@ export class ParquetWorkerPool {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.current !== undefined) continue;
+      if (slot.current !== undefined || slot.retiring !== undefined) continue;
       const pending = this.queue.shift();
       if (pending === undefined) return;
       const id = this.nextId++;
@@ -128,11 +131,19 @@ export class ParquetWorkerPool {
       // WebAssembly memory only grows: after merging whole files the worker would keep gigabytes for good
       // (5 GB RSS measured on a 105-column table). A fresh worker is spawned for the next task.
       slot.worker = undefined;
-      void worker.terminate();
+      slot.retiring = worker.terminate().then(
+        () => this.retired(slot),
+        () => this.retired(slot),
+      );
     }
     if (reply.ok) current.resolve(reply.result);
     else current.reject(new TributaryError(reply.kind, reply.message));
     this.dispatch();
+  }
+
+  private retired(slot: Slot): void {
+    slot.retiring = undefined;
+    if (!this.closed) this.dispatch();
   }
 
   private onExit(worker: Worker, error: Error): void {
