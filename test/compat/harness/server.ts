@@ -1,5 +1,5 @@
 /**
- * A Tributary server for one SDK's scenarios: `tributary serve` as a child process on fixed free ports (so
+ * A Tributary server for one SDK's scenarios: `tributary serve` as a child process on fixed free serveArgs (so
  * it can be killed and started again at the same endpoints), set up with the CLI as an operator would:
  * `tributary sql` for the schema, tables and grants, `tributary principal create` for the producer.
  */
@@ -17,7 +17,7 @@ export interface CompatServer {
   readonly ucEndpoint: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** kill -9, then start again on the same data directory and ports. */
+  /** kill -9, then start again on the same data directory and serveArgs. */
   restart(): Promise<void>;
   /** Graceful stop: the server drains and materializes what it acked. */
   stop(): Promise<void>;
@@ -51,9 +51,10 @@ export async function startCompatServer(schema: string, tables: readonly string[
     ].join(';\n'),
   ]);
 
-  const ports = ['--grpc-port', String(await freePort()), '--http-port', String(await freePort())];
+  // At info level the log shows every stream opened and closed, and why: what a failed restart scenario needs.
+  const serveArgs = ['--log-level', 'info', '--grpc-port', String(await freePort()), '--http-port', String(await freePort())];
   let earlier = '';
-  let running: ServerProcess | undefined = await startServerProcess(dataDir, ports);
+  let running: ServerProcess | undefined = await startServerProcess(dataDir, serveArgs);
   const first = running;
   const stop = async (): Promise<void> => {
     if (!running) return;
@@ -73,7 +74,7 @@ export async function startCompatServer(schema: string, tables: readonly string[
         await running.kill9();
         earlier += running.output();
       }
-      running = await startServerProcess(dataDir, ports);
+      running = await startServerProcess(dataDir, serveArgs);
     },
     stop,
     dispose: async () => {

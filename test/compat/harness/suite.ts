@@ -188,7 +188,12 @@ async function runScenario(
     child.once('close', (c, s) => resolve([c, s])),
   );
   clearTimeout(timer);
-  const fail = (why: string): Outcome => ({ ok: false, detail: `${why}${stderr.trim() ? `\n${lastLines(stderr, 12)}` : ''}` });
+  // A restart scenario's failures depend on what the server did around the restart: show its log too.
+  const serverLog = scenario.restart ? `\nserver output (last lines):\n${lastLines(server.output(), 30)}` : '';
+  const fail = (why: string): Outcome => ({
+    ok: false,
+    detail: `${why}${stderr.trim() ? `\n${lastLines(stderr, 12)}` : ''}${serverLog}`,
+  });
   if (restartError) return fail(`server restart failed: ${String(restartError)}`);
   if (timedOut) return fail(`still running after ${SCENARIO_TIMEOUT_MS / 1000} s, killed`);
   if (code !== 0) return fail(`exited with ${code ?? signal}`);
