@@ -1,5 +1,5 @@
 /**
- * A Tributary server for one SDK's scenarios: `tributary serve` as a child process on fixed free serveArgs (so
+ * A Tributary server for one SDK's scenarios: `tributary serve` as a child process on fixed free ports (so
  * it can be killed and started again at the same endpoints), set up with the CLI as an operator would:
  * `tributary sql` for the schema, tables and grants, `tributary principal create` for the producer.
  */
@@ -17,7 +17,7 @@ export interface CompatServer {
   readonly ucEndpoint: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** kill -9, then start again on the same data directory and serveArgs. */
+  /** kill -9, then start again on the same data directory and ports. */
   restart(): Promise<void>;
   /** Graceful stop: the server drains and materializes what it acked. */
   stop(): Promise<void>;
