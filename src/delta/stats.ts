@@ -127,7 +127,7 @@ function accumulatorFor(type: DataType): Accumulator | undefined {
   }
 }
 
-/** Whether every row of `data` is valid and inside valid structs: the accumulators' loop without checks. */
+/** Whether every row of `data` is valid and inside valid structs: then rows are visited without checks. */
 function allValid(data: Data, mask: Uint8Array | null): boolean {
   return mask === null && (data.nullCount === 0 || !data.nullBitmap);
 }
@@ -137,6 +137,10 @@ function allValid(data: Data, mask: Uint8Array | null): boolean {
  * Validity bits are indexed from `data.offset`; value buffers already start at row 0.
  */
 function forEachValid(data: Data, mask: Uint8Array | null, visit: (i: number) => void): number {
+  if (allValid(data, mask)) {
+    for (let i = 0; i < data.length; i++) visit(i);
+    return 0;
+  }
   const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
   const offset = data.offset;
   let nulls = 0;
@@ -251,10 +255,6 @@ class BigIntAccumulator extends NullCounter {
         this.maxLo = lo;
       }
     };
-    if (allValid(data, mask)) {
-      for (let i = 0; i < data.length; i++) visit(i);
-      return;
-    }
     this.nullCount += forEachValid(data, mask, visit);
   }
 
@@ -321,10 +321,6 @@ class StringAccumulator extends NullCounter {
         this.max = bytes.slice(start, end);
       }
     };
-    if (allValid(data, mask)) {
-      for (let i = 0; i < data.length; i++) visit(i);
-      return;
-    }
     this.nullCount += forEachValid(data, mask, visit);
   }
 
