@@ -136,7 +136,13 @@ function fieldsWriter(fields: readonly StructField[], builders: readonly ColumnB
   const inherited = names.map((name) => name in Object.prototype);
   const writers = fields.map((f, i) => valueWriter(f.type, builders[i]!));
   const nullables = fields.map((f) => f.nullable);
-  const writeValue = (i: number, value: unknown): void => {
+  /** Appends column `i`'s value from the record: null where the column allows it. */
+  const write = (i: number, value: unknown): void => {
+    if (value === null) {
+      if (!nullables[i]) throw new FieldProblem(`is NOT NULL but the record has null`).within(names[i]!);
+      builders[i]!.appendNull();
+      return;
+    }
     try {
       writers[i]!(value);
     } catch (e) {
@@ -153,15 +159,7 @@ function fieldsWriter(fields: readonly StructField[], builders: readonly ColumnB
     if (keys.length !== n) return false;
     for (let i = 0; i < n; i++) if (keys[i] !== names[i]) return false;
     const values = Object.values(record);
-    for (let i = 0; i < n; i++) {
-      const value = values[i];
-      if (value === null || value === undefined) {
-        if (!nullables[i]) throw new FieldProblem(`is NOT NULL but the record has null`).within(names[i]!);
-        builders[i]!.appendNull();
-      } else {
-        writeValue(i, value);
-      }
-    }
+    for (let i = 0; i < n; i++) write(i, values[i]);
     return true;
   };
   return (record) => {
@@ -171,16 +169,13 @@ function fieldsWriter(fields: readonly StructField[], builders: readonly ColumnB
     for (let i = 0; i < n; i++) {
       const name = names[i]!;
       const value = inherited[i] && !Object.hasOwn(record, name) ? undefined : record[name];
-      if (value !== undefined) present++;
-      if (value === undefined || value === null) {
-        if (!nullables[i]) {
-          if (value === null) throw new FieldProblem(`is NOT NULL but the record has null`).within(name);
-          if (missing < 0) missing = i;
-        }
+      if (value === undefined) {
+        if (!nullables[i] && missing < 0) missing = i;
         builders[i]!.appendNull();
         continue;
       }
-      writeValue(i, value);
+      present++;
+      write(i, value);
     }
     let keys = 0;
     for (const _ in record) keys++;
