@@ -70,8 +70,12 @@ export class StreamSession {
   /** Next wire offset expected from the client: offsets start at 0 on every call and grow by one. */
   private nextOffset = 0n;
   private pending?: RowBatch;
-  /** The batch of the last completed append, emptied: reusing its buffers spares the GC on the hot path. */
-  private spare?: RowBatch;
+  /**
+   * Batches of completed appends, emptied: reusing their buffers spares the GC on the hot path. A stream
+   * needs two at most (one in flight, one filling), and both can come back before the next message does
+   * when the client waits for acks, so both are kept.
+   */
+  private readonly spares: RowBatch[] = [];
   private pendingBytes = 0;
   private pendingSince = 0;
   /** Highest offset received (validated) and highest acknowledged; -1 before any. */
@@ -132,8 +136,7 @@ export class StreamSession {
       return;
     }
     this.nextOffset++;
-    const batch = (this.pending ??= this.spare ?? stream.newBatch());
-    this.spare = undefined;
+    const batch = (this.pending ??= this.spares.pop() ?? stream.newBatch());
     const mark = batch.mark();
     let rows = 0;
     try {
@@ -249,7 +252,7 @@ export class StreamSession {
         this.inflight = false;
         if (batch) {
           batch.clear();
-          this.spare = batch;
+          if (this.spares.length < 2) this.spares.push(batch);
         }
         if (this.state.name === 'ended') return;
         this.ackedOffset = upTo;

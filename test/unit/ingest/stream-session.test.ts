@@ -28,11 +28,13 @@ interface Harness {
   ended: { error?: TributaryError }[];
   appended: { rows: number; resolve: () => void; reject: (e: Error) => void }[];
   paused: boolean;
+  /** Row batches the session asked for. */
+  batchesCreated: number;
   send(offset: number, records: string[]): void;
 }
 
 async function harness(limits: Partial<ReturnType<typeof resolveConfig>['ingest']> = {}, budget?: PendingBudget): Promise<Harness> {
-  const h = { sent: [], ended: [], appended: [], paused: false } as unknown as Harness;
+  const h = { sent: [], ended: [], appended: [], paused: false, batchesCreated: 0 } as unknown as Harness;
   const transport: StreamTransport = {
     send: (r) => h.sent.push(r),
     end: (error) => h.ended.push(error ? { error } : {}),
@@ -47,7 +49,10 @@ async function harness(limits: Partial<ReturnType<typeof resolveConfig>['ingest'
       if (record.kind !== 'json') throw new Error('json only');
       decoder.decode(record.json, into, offset, index);
     },
-    newBatch: () => new RowBatch(columns),
+    newBatch: () => {
+      h.batchesCreated++;
+      return new RowBatch(columns);
+    },
     append: (batch) =>
       new Promise<void>((resolve, reject) => h.appended.push({ rows: batch.rowCount, resolve, reject })),
   };
@@ -92,6 +97,21 @@ test('acks only after the append is durable, and coalesces messages that arrive 
   h.appended[1]!.resolve();
   await tick();
   assert.deepEqual(acks(h), [0n, 2n]);
+});
+
+test('reuses its two batches, also when both come back before the next message', async () => {
+  const h = await harness();
+  let offset = 0;
+  for (let round = 0; round < 5; round++) {
+    h.send(offset++, ['{"id":1}']);
+    h.send(offset++, ['{"id":2}']);
+    h.appended.at(-1)!.resolve();
+    await tick();
+    h.appended.at(-1)!.resolve();
+    await tick();
+  }
+  assert.deepEqual(acks(h).at(-1), BigInt(offset - 1));
+  assert.equal(h.batchesCreated, 2);
 });
 
 test('a bad record: what came before it is made durable and acked, then INVALID_ARGUMENT', async () => {
