@@ -38,7 +38,12 @@ export function register(program: Command): void {
         throw error;
       }
       // Loaded here, not at the top: the admin commands should not pay for the whole server tree.
-      const [{ pino }, { startServer }] = await Promise.all([import('pino'), import('../server/server.js')]);
+      const [{ pino }, { startServer }, { setServerHeapGrowth }] = await Promise.all([
+        import('pino'),
+        import('../server/server.js'),
+        import('../server/heap-growth.js'),
+      ]);
+      setServerHeapGrowth();
       const logger = pino({ level: config.logLevel }, pino.destination(2));
       let server: RunningServer;
       try {
