@@ -45,6 +45,11 @@ export interface MaterializerOptions {
   readonly store?: ObjectStore;
   /** Whether the catalog still holds this table (same id); asked before each commit. */
   readonly isCurrent?: () => Promise<boolean>;
+  /**
+   * Called with each offered payload once its rows are committed (or its table dropped). The materializer
+   * holds it no more, and nor does the Parquet worker it lent it to, so its memory may be reused.
+   */
+  readonly releasePayload?: (payload: Uint8Array) => void;
 }
 
 /** Counters for `/metrics` and benches. */
@@ -293,6 +298,7 @@ export class Materializer {
         if (error instanceof TableDroppedError) {
           // Its rows went with the table; what is left in its WAL is never replayed (the id is gone).
           this.dropped = true;
+          this.release(this.buffer);
           this.buffer = [];
           this.buffered = 0;
         }
@@ -384,10 +390,16 @@ export class Materializer {
 
     this.buffer = this.buffer.slice(frames.length);
     this.buffered -= bytes;
+    this.release(frames);
     this.committed = last;
     this.wakeCommitWaiters();
     await this.truncate();
     this.maybeCompact();
+  }
+
+  private release(frames: readonly Frame[]): void {
+    const release = this.opts.releasePayload;
+    if (release) for (const frame of frames) release(frame.ipc);
   }
 
   private wakeCommitWaiters(): void {

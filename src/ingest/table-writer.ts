@@ -8,7 +8,7 @@ import type { Materializer } from '../delta/materializer.js';
 import { toArrowSchema } from '../delta/arrow-schema.js';
 import { nextPosition, type WalPosition } from '../wal/position.js';
 import type { TableWal } from '../wal/table-wal.js';
-import { encodeRowBatchIpc } from './arrow-batch.js';
+import { encodeRowBatchIpc, type SharedAllocator } from './arrow-batch.js';
 import { RowBatch } from './row-batch.js';
 import { TributaryError } from '../errors.js';
 
@@ -22,6 +22,8 @@ export class TableWriter {
     readonly table: TableInfo,
     private readonly wal: TableWal,
     readonly materializer: Materializer,
+    /** Where payloads are encoded; the materializer hands them back to the same pool once committed. */
+    private readonly allocate?: SharedAllocator,
   ) {
     this.schema = toArrowSchema(table.columns);
     this.nextToOffer = nextPosition(wal.lastDurable);
@@ -44,7 +46,7 @@ export class TableWriter {
     const limit = this.materializer.backlogLimitBytes;
     if (this.materializer.bufferedBytes >= limit) await this.materializer.bufferedBelow(limit);
     const rows = batch.rowCount;
-    const ipc = encodeRowBatchIpc(batch, this.schema);
+    const ipc = encodeRowBatchIpc(batch, this.schema, this.allocate);
     const position = await this.wal.append(ipc, rows);
     this.offerInOrder(position, ipc, rows);
     return position;

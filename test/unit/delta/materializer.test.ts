@@ -35,6 +35,7 @@ async function setup(
   settings: MaterializerSettings,
   store?: (dir: string) => LocalObjectStore,
   isCurrent?: () => Promise<boolean>,
+  releasePayload?: (payload: Uint8Array) => void,
 ) {
   const dir = path.join(root, `t${++counter}`);
   const table = tableInfo(COLUMNS, { storageLocation: pathToFileURL(path.join(dir, 'table')).href });
@@ -47,6 +48,7 @@ async function setup(
     settings,
     ...(store ? { store: store(path.join(dir, 'table')) } : {}),
     ...(isCurrent ? { isCurrent } : {}),
+    ...(releasePayload ? { releasePayload } : {}),
   });
   /** Appends rows `from`..`from+count-1` to the WAL; returns the frame's position and payload. */
   const append = async (from: number, count: number) => {
@@ -205,6 +207,34 @@ describe('Materializer', { timeout: 120_000 }, () => {
     assert.equal(t.materializer.committedPosition, second.seq);
     await t.materializer.close();
     assert.deepEqual(await t.ids(), [0, 1, 2, 3, 4, 5]);
+    await t.wal.close();
+  });
+
+  it('hands a payload back only once a commit holds its rows, never after a failed one', async () => {
+    const released: Uint8Array[] = [];
+    let failures = 1;
+    class FlakyStore extends LocalObjectStore {
+      override async put(key: string, bytes: Uint8Array): Promise<void> {
+        if (key.endsWith('.parquet') && failures-- > 0) {
+          assert.deepEqual(released, [], 'nothing handed back before its commit');
+          throw new Error('disk full');
+        }
+        return super.put(key, bytes);
+      }
+    }
+    const t = await setup(QUIET, (dir) => new FlakyStore(dir), undefined, (payload) => released.push(payload));
+    await t.materializer.start();
+    const first = await t.append(0, 3);
+    const second = await t.append(3, 2);
+    t.materializer.offer(first.seq, first.ipc, 3, first.ipc.byteLength);
+    t.materializer.offer(second.seq, second.ipc, 2, second.ipc.byteLength);
+    await t.materializer.flush();
+    assert.equal(t.materializer.metrics.failedFlushes, 1);
+    assert.equal(released.length, 2);
+    assert.ok(released[0] === first.ipc && released[1] === second.ipc, 'the offered payloads themselves, in order');
+    await t.materializer.close();
+    assert.deepEqual(await t.ids(), [0, 1, 2, 3, 4]);
+    assert.equal(released.length, 2, 'each handed back once');
     await t.wal.close();
   });
 
