@@ -156,10 +156,13 @@ class BoundMessage {
   private readonly slots: Slot[];
   /** Slots by field number (sparse). */
   private readonly byNumber: (Slot | undefined)[] = [];
-  /** Positions in `slots` by field number (sparse), for the in-order fast path. */
-  private readonly indexByNumber: (number | undefined)[] = [];
   /** Whether every field can take the in-order fast path. */
   readonly ordered: boolean;
+  /**
+   * The fast path over `[r.pos, end)`: every field once, in column order (see {@link decodesInOrder}).
+   * Generated for the message (see {@link inOrderFactory}); false when the general path must decide.
+   */
+  readonly appendInOrder: (r: ProtoReader, end: number) => boolean;
 
   constructor(
     private readonly plan: MessagePlan,
@@ -167,30 +170,11 @@ class BoundMessage {
   ) {
     this.slots = plan.fields.map((f, i) => {
       const slot = bindField(f, builders[i]!);
-      if (f.number !== null) {
-        this.byNumber[f.number] = slot;
-        this.indexByNumber[f.number] = i;
-      }
+      if (f.number !== null) this.byNumber[f.number] = slot;
       return slot;
     });
     this.ordered = this.slots.every((s) => s.appendOnce !== undefined);
-  }
-
-  /** The fast path over `[r.pos, end)`: every field once, in column order (see {@link decodesInOrder}). */
-  appendInOrder(r: ProtoReader, end: number): boolean {
-    const slots = this.slots;
-    let next = 0;
-    while (r.pos < end) {
-      const tag = r.tag();
-      const index = this.indexByNumber[tag >>> 3];
-      if (index === undefined || index < next) return false;
-      for (; next < index; next++) if (!slots[next]!.appendOnce!(r, undefined)) return false;
-      if (!slots[index]!.appendOnce!(r, tag & 7)) return false;
-      next = index + 1;
-    }
-    if (r.pos !== end) return false;
-    for (; next < slots.length; next++) if (!slots[next]!.appendOnce!(r, undefined)) return false;
-    return true;
+    this.appendInOrder = this.ordered ? inOrderFactory(plan, this.slots)(this.slots) : () => false;
   }
 
   reset(): void {
@@ -234,6 +218,58 @@ class BoundMessage {
   }
 }
 
+/** Binds a message's generated in-order decoder to one set of slots (one row batch's builders). */
+type InOrderFactory = (slots: readonly Slot[]) => (r: ProtoReader, end: number) => boolean;
+
+const inOrderFactories = new WeakMap<MessagePlan, InOrderFactory>();
+
+/**
+ * The in-order fast path as straight-line code, one step per column, generated once per message plan.
+ * A loop over the slots made every value go through the same few call sites, each seeing every column's
+ * reader and builder: megamorphic calls that V8 cannot inline. Here each column has its own call sites.
+ * The source holds only numbers (tags, slot positions), never names from the descriptor.
+ *
+ * Each step expects its field's exact tag (number and wire type) next; any other tag leaves the column
+ * null (or fails a required one) and stays unread for the following steps. A tag no step took, a value
+ * that does not read, or bytes left over make it return false: the general path decides, and words the
+ * error.
+ */
+function inOrderFactory(plan: MessagePlan, slots: readonly Slot[]): InOrderFactory {
+  let factory = inOrderFactories.get(plan);
+  if (factory) return factory;
+  const bind: string[] = [];
+  const steps: string[] = [];
+  const nextTag = 'tag = r.pos < end ? r.uint32() : -1;';
+  slots.forEach((slot, i) => {
+    if (slot instanceof AbsentSlot) {
+      bind.push(`const b${i} = slots[${i}].builder;`);
+      steps.push(`b${i}.appendNull();`);
+    } else if (slot instanceof ScalarSlot && slot.field.number !== null) {
+      bind.push(`const b${i} = slots[${i}].builder, v${i} = slots[${i}].read;`);
+      const absent = slot.field.required ? 'return false;' : `b${i}.appendNull();`;
+      steps.push(`if (tag === ${slot.field.number * 8 + slot.wire}) { v${i}(r); ${nextTag} } else { ${absent} }`);
+    } else {
+      const number = plan.fields[i]!.number;
+      bind.push(`const s${i} = slots[${i}];`);
+      steps.push(
+        number === null
+          ? `if (!s${i}.appendOnce(r, undefined)) return false;`
+          : `if (tag !== -1 && tag >>> 3 === ${number}) { if (!s${i}.appendOnce(r, tag & 7)) return false; ${nextTag} }` +
+              ` else if (!s${i}.appendOnce(r, undefined)) return false;`,
+      );
+    }
+  });
+  const source = `${bind.join('\n')}
+return function appendInOrder(r, end) {
+  let tag = r.pos < end ? r.uint32() : -1;
+  ${steps.join('\n  ')}
+  return tag === -1 && r.pos === end;
+};`;
+  factory = new Function('slots', source) as InOrderFactory;
+  inOrderFactories.set(plan, factory);
+  return factory;
+}
+
 function bindField(field: FieldPlan, builder: ColumnBuilder): Slot {
   const shape = field.shape;
   switch (shape.kind) {
@@ -259,7 +295,7 @@ function bindField(field: FieldPlan, builder: ColumnBuilder): Slot {
 class AbsentSlot implements Slot {
   constructor(
     readonly name: string,
-    private readonly builder: ColumnBuilder,
+    readonly builder: ColumnBuilder,
   ) {}
 
   reset(): void {}
@@ -282,13 +318,13 @@ class AbsentSlot implements Slot {
 class ScalarSlot implements Slot {
   readonly name: string;
   private last = -1;
-  private readonly wire: number;
-  private readonly read: ValueReader;
+  readonly wire: number;
+  readonly read: ValueReader;
 
   constructor(
-    private readonly field: FieldPlan,
+    readonly field: FieldPlan,
     private readonly plan: ScalarPlan,
-    private readonly builder: ColumnBuilder,
+    readonly builder: ColumnBuilder,
   ) {
     this.name = field.name;
     this.wire = CODEC_WIRE_TYPES[plan.codec];

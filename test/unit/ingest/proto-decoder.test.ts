@@ -347,6 +347,36 @@ message flat {
     assert.deepEqual(rows.slice(40), EXPECTED);
   });
 
+  it('takes field numbers up to the largest protobuf allows, and refuses field number 0', () => {
+    const big = protoFixture(
+      `syntax = "proto2";
+package gen;
+message big { optional int32 a = 1; optional string b = 268435456; required int64 c = 536870911; }`,
+      'gen.big',
+    );
+    const cols = columns([
+      ['a', 'int'],
+      ['b', 'string'],
+      ['c', 'bigint', false],
+    ]);
+    const a = (v: number): Field => (w) => w.tag(1, WireType.VARINT).int32(v);
+    const b = (v: string): Field => (w) => w.tag(268435456, WireType.LENGTH_DELIMITED).string(v);
+    const c = (v: number): Field => (w) => w.tag(536870911, WireType.VARINT).int64(v);
+    const decoder = compileProtoDecoder(big.descriptor, cols);
+    const batch = new RowBatch(cols);
+    decoder.decode(message(a(1), b('x'), c(5)), batch, 0n);
+    decoder.decode(message(c(6)), batch, 1n);
+    decoder.decode(message(c(7), b('y')), batch, 2n);
+    assert.deepEqual(roundTrip(batch), [
+      { a: 1, b: 'x', c: 5n },
+      { a: null, b: null, c: 6n },
+      { a: null, b: 'y', c: 7n },
+    ]);
+    const zeroTag = Uint8Array.from([...message(a(1), c(8)), 0]);
+    assertRejects(() => decoder.decode(zeroTag, batch, 3n), ['offset 3', 'not a valid protobuf message'], { offset: 3n });
+    assert.equal(batch.rowCount, 3);
+  });
+
   it('gives in-order records the general path\'s errors, and keeps nothing of them', () => {
     const decoder = compileProtoDecoder(flat.descriptor, FLAT);
     const batch = new RowBatch(FLAT);
