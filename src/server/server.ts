@@ -25,6 +25,7 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createDemo, type DemoCredentials } from './demo.js';
 import { createHttpServer } from './http.js';
 import { Metrics } from './metrics.js';
+import { widenReceiveWindows } from './receive-windows.js';
 
 /** A started server. */
 export interface RunningServer {
@@ -87,6 +88,9 @@ async function startLocked(config: ServerConfig, logger: Logger, lock: DataDirLo
     observer: sessionObserver(metrics, logger),
   });
   const grpcPort = await bindGrpc(grpcServer, config);
+  if (!widenReceiveWindows(grpcServer)) {
+    logger.warn('could not widen the gRPC server\'s HTTP/2 receive windows (grpc-js internals changed): ingestion will be slower');
+  }
 
   const http = createHttpServer({ catalog, store, access, tokens, metrics, logger });
   await new Promise<void>((resolve, reject) => {
