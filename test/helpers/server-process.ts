@@ -23,12 +23,12 @@ export interface ServerProcess {
 
 /**
  * Starts a server on `dataDir` and resolves once it printed both endpoints. `nodeArgs` go to Node itself
- * (the bench passes `--cpu-prof`).
+ * (the bench passes `--cpu-prof`), `env` is added to the environment.
  */
 export async function startServerProcess(
   dataDir: string,
   extraArgs: readonly string[] = [],
-  opts: { nodeArgs?: readonly string[] } = {},
+  opts: { nodeArgs?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
 ): Promise<ServerProcess> {
   const proc = spawn(
     process.execPath,
@@ -46,7 +46,7 @@ export async function startServerProcess(
       '0',
       ...extraArgs,
     ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } },
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', ...opts.env } },
   );
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
