@@ -13,7 +13,7 @@
  * - arrays and maps get no statistics at all; struct members are nested objects, and a member of a null
  *   struct counts as null.
  */
-import type { Data, RecordBatch } from 'apache-arrow';
+import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import type { DataType, StructField } from '../catalog/types.js';
 
 /** Characters kept in string bounds. */
@@ -51,6 +51,8 @@ interface Accumulator {
 export class StatsCollector {
   private numRecords = 0;
   private readonly columns: { name: string; acc: Accumulator }[];
+  private indexedSchema: Schema | undefined;
+  private indices: readonly number[] = [];
 
   constructor(fields: readonly StructField[]) {
     this.columns = fields.flatMap((f) => {
@@ -62,11 +64,21 @@ export class StatsCollector {
   add(batch: RecordBatch): void {
     this.numRecords += batch.numRows;
     const children = batch.data.children;
-    const names = batch.schema.fields.map((f) => f.name);
-    for (const { name, acc } of this.columns) {
-      const data = children[names.indexOf(name)];
-      if (data) acc.observe(data, null);
+    const indices = this.childIndices(batch.schema);
+    for (let c = 0; c < this.columns.length; c++) {
+      const data = children[indices[c]!];
+      if (data) this.columns[c]!.acc.observe(data, null);
     }
+  }
+
+  /** Where each collected column sits in batches of `schema`; a file's batches share one schema object. */
+  private childIndices(schema: Schema): readonly number[] {
+    if (schema !== this.indexedSchema) {
+      const position = new Map(schema.fields.map((f, i) => [f.name, i]));
+      this.indices = this.columns.map(({ name }) => position.get(name) ?? -1);
+      this.indexedSchema = schema;
+    }
+    return this.indices;
   }
 
   /** The `stats` string of the file's `add` action. */
@@ -237,25 +249,29 @@ class BigIntAccumulator extends NullCounter {
   override observe(data: Data, mask: Uint8Array | null): void {
     const values = data.values as BigInt64Array;
     const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
-    const visit = (i: number): void => {
-      const hi = words[2 * i + 1]!;
-      const lo = words[2 * i]! >>> 0;
-      if (!this.seen) {
-        this.seen = true;
-        this.minHi = this.maxHi = hi;
-        this.minLo = this.maxLo = lo;
-        return;
-      }
-      if (hi < this.minHi || (hi === this.minHi && lo < this.minLo)) {
-        this.minHi = hi;
-        this.minLo = lo;
-      }
-      if (hi > this.maxHi || (hi === this.maxHi && lo > this.maxLo)) {
-        this.maxHi = hi;
-        this.maxLo = lo;
-      }
-    };
-    this.nullCount += forEachValid(data, mask, visit);
+    if (allValid(data, mask)) {
+      for (let i = 0; i < data.length; i++) this.offer(words[2 * i + 1]!, words[2 * i]! >>> 0);
+      return;
+    }
+    this.nullCount += forEachValid(data, mask, (i) => this.offer(words[2 * i + 1]!, words[2 * i]! >>> 0));
+  }
+
+  /** Takes the value whose high word is `hi` (signed) and low word `lo` (unsigned) as the new min or max if it is one. */
+  private offer(hi: number, lo: number): void {
+    if (!this.seen) {
+      this.seen = true;
+      this.minHi = this.maxHi = hi;
+      this.minLo = this.maxLo = lo;
+      return;
+    }
+    if (hi < this.minHi || (hi === this.minHi && lo < this.minLo)) {
+      this.minHi = hi;
+      this.minLo = lo;
+    }
+    if (hi > this.maxHi || (hi === this.maxHi && lo > this.maxLo)) {
+      this.maxHi = hi;
+      this.maxLo = lo;
+    }
   }
 
   override bounds(): LeafResult {
@@ -310,18 +326,31 @@ class StringAccumulator extends NullCounter {
   override observe(data: Data, mask: Uint8Array | null): void {
     const offsets = data.valueOffsets as Int32Array;
     const bytes = data.values as Uint8Array;
-    const visit = (i: number): void => {
-      const start = offsets[i]!;
-      const end = offsets[i + 1]!;
-      const decidingEnd = Math.min(end, start + DECIDING_BYTES);
-      if (this.min === undefined || compareBytes(bytes, start, decidingEnd, this.min, DECIDING_BYTES) < 0) {
-        this.min = bytes.slice(start, end);
-      }
-      if (this.max === undefined || compareBytes(bytes, start, decidingEnd, this.max, DECIDING_BYTES) > 0) {
-        this.max = bytes.slice(start, end);
-      }
-    };
-    this.nullCount += forEachValid(data, mask, visit);
+    if (allValid(data, mask)) {
+      for (let i = 0; i < data.length; i++) this.offer(bytes, offsets[i]!, offsets[i + 1]!);
+      return;
+    }
+    this.nullCount += forEachValid(data, mask, (i) => this.offer(bytes, offsets[i]!, offsets[i + 1]!));
+  }
+
+  /**
+   * Takes `bytes[start, end)` as the new min or max if it is one. Most values lose on their first byte, and
+   * nothing sorts below an empty min, so those are settled without a full comparison.
+   */
+  private offer(bytes: Uint8Array, start: number, end: number): void {
+    const { min, max } = this;
+    if (min === undefined || max === undefined) {
+      this.min = this.max = bytes.slice(start, end);
+      return;
+    }
+    const first = start < end ? bytes[start]! : -1;
+    const decidingEnd = Math.min(end, start + DECIDING_BYTES);
+    if (min.length > 0 && first <= min[0]! && compareBytes(bytes, start, decidingEnd, min, DECIDING_BYTES) < 0) {
+      this.min = bytes.slice(start, end);
+    }
+    if (first >= (max.length > 0 ? max[0]! : -1) && compareBytes(bytes, start, decidingEnd, max, DECIDING_BYTES) > 0) {
+      this.max = bytes.slice(start, end);
+    }
   }
 
   override bounds(): LeafResult {

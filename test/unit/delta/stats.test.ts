@@ -75,6 +75,29 @@ describe('Delta file statistics', () => {
     assert.equal(s.maxValues.s, '😀');
   });
 
+  it('bounds short strings exactly, empty ones and shared first bytes included, with and without nulls', () => {
+    // Few letters so that values often tie on their first bytes, and the empty string sorts below all.
+    const alphabet = ['', 'a', 'b', 'é', '😀'];
+    const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    for (let seed = 1; seed <= 200; seed++) {
+      let state = seed;
+      const next = (n: number) => {
+        state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+        return state % n;
+      };
+      const rows = Array.from({ length: 1 + next(12) }, () => {
+        if (seed % 3 === 0 && next(4) === 0) return { s: null };
+        return { s: Array.from({ length: next(4) }, () => alphabet[next(alphabet.length)]).join('') };
+      });
+      const present = rows.flatMap((r) => (r.s === null ? [] : [r.s])).sort(byBytes);
+      const cut = next(rows.length + 1);
+      const s = statsOf({ s: 'string' }, rows.slice(0, cut), rows.slice(cut));
+      assert.equal(s.minValues.s, present[0], `seed ${seed}`);
+      assert.equal(s.maxValues.s, present.at(-1), `seed ${seed}`);
+      assert.equal(s.nullCount.s, rows.length - present.length, `seed ${seed}`);
+    }
+  });
+
   it('bounds long strings from their deciding prefix: differences far into a value cannot change them', () => {
     const pad = '€'.repeat(50);
     const s = statsOf({ s: 'string' }, [{ s: `${pad}b${'z'.repeat(16_000)}` }, { s: `${pad}a` }, { s: `${'€'.repeat(31)}a` }]);
