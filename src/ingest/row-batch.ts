@@ -7,6 +7,7 @@
  * state is fully described by its length: nested lengths follow from offsets, so {@link RowBatch.rollback}
  * is a truncation and a message that fails half-way leaves no trace.
  */
+import { isUtf8 } from 'node:buffer';
 import type { Column, DataType } from '../catalog/types.js';
 import { TributaryError } from '../errors.js';
 
@@ -222,6 +223,8 @@ const MAX_OFFSET = 2 ** 31 - 1;
 
 /** Below this length a byte loop beats `set(subarray(...))`, which allocates a view. */
 const SHORT_COPY = 32;
+/** Up to this length a copy loop that also checks for ASCII beats a view and the native UTF-8 check. */
+const SHORT_UTF8 = 128;
 
 /** STRING and BINARY: Arrow's variable-width layout, offsets into one growing byte buffer. */
 export class BytesBuilder extends BuilderBase {
@@ -261,6 +264,32 @@ export class BytesBuilder extends BuilderBase {
     this.endValue(used + n);
   }
 
+  /**
+   * Appends bytes `[start, end)` of `source` (copied) if they are valid UTF-8, as Arrow and Parquet require
+   * of strings; returns false, appending nothing, if not. Short values are copied and checked for ASCII in
+   * one loop, which beats the native check and the view it needs; only non-ASCII ones pay for both.
+   */
+  appendUtf8(source: Uint8Array, start: number, end: number): boolean {
+    const n = end - start;
+    const used = this.beginValue(n);
+    const data = this.data;
+    if (n <= SHORT_UTF8) {
+      let high = 0;
+      for (let i = 0; i < n; i++) {
+        const byte = source[start + i]!;
+        high |= byte;
+        data[used + i] = byte;
+      }
+      if (high >= 0x80 && !isUtf8(data.subarray(used, used + n))) return false;
+    } else {
+      const view = source.subarray(start, end);
+      if (!isUtf8(view)) return false;
+      data.set(view, used);
+    }
+    this.endValue(used + n);
+    return true;
+  }
+
   appendNull(): void {
     const used = this.beginValue(0);
     this.setValid(false);
@@ -271,8 +300,18 @@ export class BytesBuilder extends BuilderBase {
     return this.offsets[this.length]! + 4 * this.length;
   }
 
-  /** Makes room for one more value of at most `maxBytes`; returns where its bytes start. */
+  /**
+   * Makes room for one more value of at most `maxBytes`; returns where its bytes start. Growing lives in
+   * its own method so that this check stays small enough for V8 to inline into every append.
+   */
   private beginValue(maxBytes: number): number {
+    if (this.length + 1 === this.offsets.length || this.offsets[this.length]! + maxBytes > this.data.length) {
+      this.makeRoom(maxBytes);
+    }
+    return this.offsets[this.length]!;
+  }
+
+  private makeRoom(maxBytes: number): void {
     if (this.length + 1 === this.offsets.length) {
       const next = new Int32Array(grownCapacity(this.offsets.length, this.length + 2));
       next.set(this.offsets);
@@ -287,7 +326,6 @@ export class BytesBuilder extends BuilderBase {
       this.data.copy(next, 0, 0, used);
       this.data = next;
     }
-    return used;
   }
 
   private endValue(end: number): void {

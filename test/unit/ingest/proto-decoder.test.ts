@@ -229,6 +229,7 @@ describe('Protobuf decoder: errors name offset, field and problem', () => {
       ['field names[1]', 'not valid UTF-8'],
       'names[1]',
     );
+    rejectProto(record((w) => w.tag(F.s, WireType.LENGTH_DELIMITED).bytes(bad(300))), ['field s', 'not valid UTF-8'], 's');
   });
 
   it('checks decimal text', () => {
@@ -336,6 +337,25 @@ message flat {
     // A scalar's last occurrence wins; occurrences of a message merge.
     const repeated = message(s('old'), i32(-1), i64(2 ** 40), loc(lat(1.5)), id(9), s('a'), loc(lon(-2)), id(1));
     assert.deepEqual(decode([repeated]), [EXPECTED[0]]);
+  });
+
+  it('reads in-order tags written in more bytes than needed, as the shortest form would be read', () => {
+    // Protobuf allows a varint with redundant continuation bytes: tag (5 << 3 | 0) = 40 as 0xa8 0x00.
+    const padded = (fieldNumber: number, wireType: WireType): Field => (w) => {
+      const tag = (fieldNumber << 3) | wireType;
+      w.raw(Uint8Array.of((tag & 0x7f) | 0x80, tag >>> 7));
+    };
+    const record = message(
+      padded(1, WireType.LENGTH_DELIMITED),
+      (w) => w.string('a'),
+      i32(-1),
+      padded(3, WireType.VARINT),
+      (w) => w.int64(2 ** 40),
+      loc(lat(1.5), lon(-2)),
+      padded(5, WireType.VARINT),
+      (w) => w.int64(1),
+    );
+    assert.deepEqual(decode([record, record]), [EXPECTED[0], EXPECTED[0]]);
   });
 
   it('stays right once a producer\'s records stop coming in order', () => {

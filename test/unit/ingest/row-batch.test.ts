@@ -55,6 +55,28 @@ describe('RowBatch', () => {
     }
   });
 
+  it('appends bytes as a string only when they are UTF-8, at every length', () => {
+    const batch = new RowBatch(columns([['s', 'string']]));
+    const s = batch.builders[0]!;
+    if (s.kind !== 'bytes') assert.fail();
+    const kept: string[] = [];
+    for (const n of [0, 3, 100, 128, 129, 300]) {
+      for (const text of ['a'.repeat(n), `${'é'.repeat(n >> 1)}z`]) {
+        // Framed by other bytes, as a value inside a protobuf record is.
+        const framed = Buffer.concat([Buffer.from([0xff]), Buffer.from(text), Buffer.from([0xff])]);
+        assert.equal(s.appendUtf8(framed, 1, framed.length - 1), true);
+        batch.endRow();
+        kept.push(text);
+        const broken = Buffer.concat([Buffer.from(text), Buffer.from([0xc3, 0x28])]);
+        assert.equal(s.appendUtf8(broken, 0, broken.length), false, `${n} bytes`);
+      }
+    }
+    assert.deepEqual(
+      roundTrip(batch).map((r) => r.s),
+      kept,
+    );
+  });
+
   it('writes 64-bit values given as halves, safe numbers or bigints', () => {
     const batch = new RowBatch(columns([['v', 'bigint']]));
     const v = batch.builders[0]!;
