@@ -52,9 +52,14 @@ function delimitedSize(n: number): number {
   return 1 + varint32Size(n) + n;
 }
 
+/** Memory for an encoded message of exactly `size` bytes, not zeroed (a client may hand out reused memory). */
+export type MessageAllocator = (size: number) => Buffer;
+
+const allocateMessage: MessageAllocator = (size) => Buffer.allocUnsafe(size);
+
 /** A writer over a Buffer of exactly the message's computed size. */
-function exactWriter(size: number): ProtoWriter {
-  return new ProtoWriter(Buffer.allocUnsafe(size));
+function exactWriter(size: number, allocate: MessageAllocator = allocateMessage): ProtoWriter {
+  return new ProtoWriter(allocate(size));
 }
 
 /** The finished message; a size mismatch is a bug in this file, never a property of the input. */
@@ -107,13 +112,20 @@ export function encodeIngestRecord(offsetId: bigint | number, record: WireRecord
   return finishExact(w, size);
 }
 
-/** `EphemeralStreamRequest{ingest_record_batch{offset_id, json_batch | proto_encoded_batch}}`. */
-export function encodeIngestRecordBatch(offsetId: bigint | number, batch: WireRecordBatch): Buffer {
+/**
+ * `EphemeralStreamRequest{ingest_record_batch{offset_id, json_batch | proto_encoded_batch}}`, written into
+ * memory from `allocate` (a new buffer by default).
+ */
+export function encodeIngestRecordBatch(
+  offsetId: bigint | number,
+  batch: WireRecordBatch,
+  allocate: MessageAllocator = allocateMessage,
+): Buffer {
   if (batch.kind === 'json') {
     const body = encodeJsonRecords(batch.records);
     const inner = 1 + varint64Size(offsetId) + delimitedSize(body.length);
     const size = delimitedSize(inner);
-    const w = exactWriter(size);
+    const w = exactWriter(size, allocate);
     w.uint32(TAG_3_LEN).uint32(inner);
     w.uint32(TAG_1_VARINT).int64(offsetId);
     w.uint32(TAG_3_LEN).bytes(body);
@@ -124,7 +136,7 @@ export function encodeIngestRecordBatch(offsetId: bigint | number, batch: WireRe
   for (let i = 0; i < count; i++) body += delimitedSize(batch.records[i]!.length);
   const inner = 1 + varint64Size(offsetId) + delimitedSize(body);
   const size = delimitedSize(inner);
-  const w = exactWriter(size);
+  const w = exactWriter(size, allocate);
   w.uint32(TAG_3_LEN).uint32(inner);
   w.uint32(TAG_1_VARINT).int64(offsetId);
   w.uint32(TAG_2_LEN).uint32(body);

@@ -1,49 +1,81 @@
 /**
- * The gRPC channel of one `ZerobusSdk`: every stream it creates (and every recovery of those streams)
- * runs over it, as the official client shares one HTTP/2 connection per SDK instance.
+ * The connection of one `ZerobusSdk`: every stream it creates (and every recovery of those streams) runs
+ * over one HTTP/2 connection, as the official client shares one per SDK instance. The connection is made
+ * on first use and again after it is lost or the server sends GOAWAY; between calls it does not keep the
+ * process alive.
  */
-import * as grpc from '@grpc/grpc-js';
+import { connect, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
 import { EPHEMERAL_STREAM_PATH } from '../protocol/messages.js';
+import { Status } from '../protocol/grpc-status.js';
 import type { ZerobusEndpoint } from './endpoint.js';
+import { GrpcCall, type CallHandlers } from './grpc-call.js';
 import { USER_AGENT } from './version.js';
+import { createStreamError } from './zerobus-error.js';
 
-/** Messages cross grpc-js as Buffers: the codec encodes and decodes them itself. */
-const passThrough = (b: Buffer): Buffer => b;
-
-/** A bidirectional `EphemeralStream` call of raw messages. */
-export type RawStreamCall = grpc.ClientDuplexStream<Buffer, Buffer>;
-
-/** One channel to a Zerobus endpoint. */
+/** One connection to a Zerobus endpoint. */
 export class ZerobusChannel {
-  private readonly client: grpc.Client;
+  private connection: Connection | undefined;
+  private closed = false;
 
   /** `ca`: trusted CA certificates (PEM) for TLS, replacing Node's defaults when given. */
-  constructor(endpoint: ZerobusEndpoint, ca?: readonly string[]) {
-    const credentials = endpoint.secure
-      ? grpc.credentials.createSsl(ca ? Buffer.from(ca.join('\n')) : null)
-      : grpc.credentials.createInsecure();
-    this.client = new grpc.Client(endpoint.address, credentials, {
-      'grpc.primary_user_agent': USER_AGENT,
-      // Records are capped at ~10 MiB by the client; the channel itself imposes nothing, like the official one.
-      'grpc.max_send_message_length': -1,
-      'grpc.max_receive_message_length': -1,
-      // The stream replays unacknowledged records itself. grpc-js's own retry layer would also keep up to
-      // 256 KiB of sent messages per call and re-slice that buffer on every write (measured: ~10% of the
-      // client's CPU plus GC), and acknowledge writes before they reach the socket, defeating backpressure.
-      'grpc.enable_retries': 0,
-      'grpc.per_rpc_retry_buffer_size': 0,
+  constructor(
+    private readonly endpoint: ZerobusEndpoint,
+    private readonly ca?: readonly string[],
+  ) {}
+
+  /**
+   * Opens an `EphemeralStream` call with the given request headers. On a closed channel, throws a
+   * retryable UNAVAILABLE creation error.
+   */
+  openEphemeralStream(headers: ReadonlyArray<readonly [string, string]>, handlers: CallHandlers): GrpcCall {
+    if (this.closed) throw createStreamError(Status.UNAVAILABLE, 'Channel has been shut down');
+    const requestHeaders: OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': EPHEMERAL_STREAM_PATH,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'user-agent': USER_AGENT,
+    };
+    for (const [name, value] of headers) {
+      const key = name.toLowerCase();
+      const earlier = requestHeaders[key];
+      requestHeaders[key] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [String(earlier)]), value];
+    }
+    const connection = this.liveConnection();
+    const stream = connection.session.request(requestHeaders, { endStream: false });
+    if (connection.calls++ === 0) connection.session.ref();
+    return new GrpcCall(stream, handlers, () => {
+      if (--connection.calls === 0) connection.session.unref();
     });
   }
 
-  /** Opens an `EphemeralStream` call with the given request headers. */
-  openEphemeralStream(headers: ReadonlyArray<readonly [string, string]>): RawStreamCall {
-    const metadata = new grpc.Metadata();
-    for (const [key, value] of headers) metadata.add(key, value);
-    return this.client.makeBidiStreamRequest(EPHEMERAL_STREAM_PATH, passThrough, passThrough, metadata);
+  /** Closes the connection: calls in progress finish, new ones fail. */
+  close(): void {
+    this.closed = true;
+    this.connection?.session.close();
   }
 
-  /** Closes the channel: calls in progress finish, new ones fail. */
-  close(): void {
-    this.client.close();
+  private liveConnection(): Connection {
+    const current = this.connection;
+    if (current !== undefined && !current.session.closed && !current.session.destroyed) return current;
+    const { secure, address } = this.endpoint;
+    const session = connect(`${secure ? 'https' : 'http'}://${address}`, secure && this.ca ? { ca: [...this.ca] } : {});
+    // A failed connection fails its calls, which report it; the session has nothing to add.
+    session.on('error', () => undefined);
+    const connection: Connection = { session, calls: 0 };
+    const forget = (): void => {
+      if (this.connection === connection) this.connection = undefined;
+    };
+    session.on('goaway', forget);
+    session.on('close', forget);
+    session.unref();
+    this.connection = connection;
+    return connection;
   }
+}
+
+/** A session and its calls in progress, which keep the process alive while there are any. */
+interface Connection {
+  readonly session: ClientHttp2Session;
+  calls: number;
 }

@@ -3,10 +3,11 @@
  * its owner exactly once. A stream uses one call at a time and replaces it on recovery or rotation; a
  * replaced call is retired (half-closed, then cancelled after a grace period) and reports nothing more.
  */
-import { status as Status } from '@grpc/grpc-js';
 import { decodeResponse } from '../protocol/codec.js';
+import { Status } from '../protocol/grpc-status.js';
 import type { EphemeralStreamResponse } from '../protocol/messages.js';
-import type { RawStreamCall, ZerobusChannel } from './channel.js';
+import type { ZerobusChannel } from './channel.js';
+import type { GrpcCall } from './grpc-call.js';
 import { createStreamError, streamClosedError, type ZerobusError } from './zerobus-error.js';
 
 /** What an open call reports to the stream that owns it. */
@@ -41,18 +42,20 @@ export class StreamCall {
   private phase: Phase;
   private statusSeen: (() => void) | undefined;
   private ended = false;
+  private readonly call: GrpcCall;
 
   private constructor(
-    private readonly call: RawStreamCall,
+    channel: ZerobusChannel,
+    headers: ReadonlyArray<readonly [string, string]>,
     phase: Phase,
   ) {
     this.phase = phase;
-    call.on('data', (message: Buffer) => this.onMessage(message));
-    call.on('status', (s: { code: Status; details: string }) => this.onStatus(s.code, s.details));
-    // grpc-js also emits 'error' for non-OK statuses; 'status' carries the same information.
-    call.on('error', () => undefined);
-    call.on('drain', () => {
-      if (this.phase.name === 'open') this.phase.events.drain();
+    this.call = channel.openEphemeralStream(headers, {
+      message: (message) => this.onMessage(message),
+      status: (code, details) => this.onStatus(code, details),
+      drain: () => {
+        if (this.phase.name === 'open') this.phase.events.drain();
+      },
     });
   }
 
@@ -69,13 +72,12 @@ export class StreamCall {
     signal: AbortSignal,
   ): Promise<StreamCall> {
     return new Promise((resolve, reject) => {
-      const raw = channel.openEphemeralStream(headers);
       const onAbort = (): void => {
         call.finish();
-        raw.cancel();
+        call.call.cancel();
         reject(createStreamError(Status.DEADLINE_EXCEEDED, 'Stream creation timed out'));
       };
-      const call: StreamCall = new StreamCall(raw, {
+      const call: StreamCall = new StreamCall(channel, headers, {
         name: 'creating',
         resolve: () => {
           signal.removeEventListener('abort', onAbort);
@@ -89,13 +91,16 @@ export class StreamCall {
       });
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      raw.write(createMessage);
+      call.call.send(createMessage);
     });
   }
 
-  /** Writes one encoded request; false means wait for `drain` before writing more. */
-  send(message: Buffer): boolean {
-    return this.call.write(message);
+  /**
+   * Writes one encoded request; false means wait for `drain` before writing more. `written` runs once the
+   * message's memory may be reused.
+   */
+  send(message: Buffer, written?: () => void): boolean {
+    return this.call.send(message, written);
   }
 
   /** Ends the call with `error` (reported through `ended`) and cancels it. */
@@ -114,7 +119,7 @@ export class StreamCall {
   retire(graceMs = RETIRE_GRACE_MS): Promise<void> {
     this.finish();
     if (this.ended) return Promise.resolve();
-    this.call.end();
+    this.call.halfClose();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.call.cancel();

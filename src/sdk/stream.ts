@@ -13,12 +13,13 @@
  * `maxInflightRequests` bounds the queue: ingest calls beyond it wait, in call order, for acks to free
  * room, so memory stays bounded however fast the producer is.
  */
-import { status as Status } from '@grpc/grpc-js';
+import { Status } from '../protocol/grpc-status.js';
 import { encodeIngestRecord, encodeIngestRecordBatch } from '../protocol/codec.js';
 import type { WireRecordBatch, WireRecordPayload } from '../protocol/messages.js';
 import { AckWaiters } from './ack-waiters.js';
 import { Fifo } from './fifo.js';
 import type { ZerobusChannel } from './channel.js';
+import { MessageBuffers } from './message-buffers.js';
 import { ZerobusError, createStreamError, isAuthCode, streamClosedError, toZerobusError } from './zerobus-error.js';
 import type { HeaderSource } from './headers.js';
 import type { ResolvedOptions } from './options.js';
@@ -89,6 +90,7 @@ export class ZerobusStream {
   private state: State = { name: 'connecting' };
   private closing = false;
   private readonly queue = new UnackedQueue<Entry>();
+  private readonly messageBuffers = new MessageBuffers();
   private readonly blocked = new Fifo<Blocked>();
   private readonly waiters = new AckWaiters();
   private nextOffset = 0;
@@ -335,7 +337,7 @@ export class ZerobusStream {
     queueMicrotask(this.pumpNow);
   }
 
-  /** Writes every unsent record to the open call, until grpc-js asks us to wait for `drain`. */
+  /** Writes every unsent record to the open call, until the call asks us to wait for `drain`. */
   private pump(): void {
     this.pumpScheduled = false;
     const state = this.state;
@@ -343,13 +345,14 @@ export class ZerobusStream {
     const queue = this.queue;
     for (let entry = queue.peekUnsent(); entry !== undefined; entry = queue.peekUnsent()) {
       const wireOffset = queue.nextWireOffset;
+      const buffers = this.messageBuffers;
       const message =
         entry.kind === 'record'
           ? encodeIngestRecord(wireOffset, entry.record)
-          : encodeIngestRecordBatch(wireOffset, entry.batch);
+          : encodeIngestRecordBatch(wireOffset, entry.batch, buffers.allocate);
       queue.markSent();
       if (queue.sentCount === 1) this.armAckTimer();
-      if (!state.call.send(message)) {
+      if (!state.call.send(message, () => buffers.release(message))) {
         this.writeBlocked = true;
         return;
       }

@@ -6,7 +6,7 @@
  * and, when a server status caused it, the numeric gRPC `code`. The message texts follow the official
  * client's (`<operation prefix>: <cause>`, tonic's code descriptions) so logs and searches still match.
  */
-import { status as Status } from '@grpc/grpc-js';
+import { Status } from '../protocol/grpc-status.js';
 
 /** Error raised by every SDK operation. */
 export class ZerobusError extends Error {

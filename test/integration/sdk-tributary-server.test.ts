@@ -97,6 +97,27 @@ describe('Tributary SDK against a Tributary server', () => {
     );
   });
 
+  test('large batches of varying size, many in flight, arrive intact (their message memory is reused)', async () => {
+    // 70–600 KB messages: above the size from which the SDK reuses message buffers, of sizes that fit one
+    // another's buffers, sent without waiting so that several are written while later ones are encoded.
+    const json = await jsonStream();
+    const proto = await sdk.createStream({ tableName: TABLE, descriptorProto }, creds.clientId, creds.clientSecret, {
+      recordType: RecordType.Proto,
+    });
+    const names = (b: number, format: string) =>
+      Array.from({ length: 1000 }, (_, i) => `big-${format}-${b}-${i}-${String.fromCharCode(97 + ((b + i) % 26)).repeat(70 + ((b * 37) % 530))}`);
+    const sends: Promise<bigint | null>[] = [];
+    for (let b = 0; b < 30; b++) {
+      sends.push(json.ingestRecordsOffset(names(b, 'json').map((device_name, i) => ({ device_name, temp: b, humidity: i }))));
+      sends.push(
+        proto.ingestRecordsOffset(names(b, 'proto').map((device_name, i) => AirQuality.encode({ device_name, temp: b, humidity: i }).finish())),
+      );
+    }
+    await Promise.all(sends);
+    await Promise.all([json.close(), proto.close()]);
+    for (let b = 0; b < 30; b++) for (const format of ['json', 'proto']) names(b, format).forEach(ack);
+  });
+
   test('a record the table cannot take fails the stream with INVALID_ARGUMENT; the rest stays for a retry', async () => {
     const stream = await jsonStream();
     await stream.ingestRecordOffset({ device_name: 'before-bad', temp: 1, humidity: 1 });
