@@ -12,6 +12,9 @@ import { GrpcCall, type CallHandlers } from './grpc-call.js';
 import { USER_AGENT } from './version.js';
 import { createStreamError } from './zerobus-error.js';
 
+/** Headers the transport sets; a headers provider's own values for them are left out, as gRPC libraries do. */
+const TRANSPORT_HEADERS: ReadonlySet<string> = new Set(['content-type', 'te', 'user-agent']);
+
 /** One connection to a Zerobus endpoint. */
 export class ZerobusChannel {
   private connection: Connection | undefined;
@@ -38,6 +41,7 @@ export class ZerobusChannel {
     };
     for (const [name, value] of headers) {
       const key = name.toLowerCase();
+      if (key.startsWith(':') || TRANSPORT_HEADERS.has(key)) continue;
       const earlier = requestHeaders[key];
       requestHeaders[key] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [String(earlier)]), value];
     }

@@ -46,7 +46,9 @@ async function serve(handler: Handler): Promise<ZerobusChannel> {
 function call(channel: ZerobusChannel, messages: string[] = []): Promise<CallResult> {
   return new Promise((resolve) => {
     const received: string[] = [];
-    const c = channel.openEphemeralStream([['authorization', 'Bearer t'], ['X-Custom', 'v']], {
+    // A provider's values for headers the transport owns are left out.
+    const headers: [string, string][] = [['authorization', 'Bearer t'], ['X-Custom', 'v'], ['content-type', 'text/plain'], [':path', '/other']];
+    const c = channel.openEphemeralStream(headers, {
       message: (m) => received.push(m.toString()),
       drain: () => undefined,
       status: (code, details) => resolve({ messages: received, code, details }),
