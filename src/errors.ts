@@ -6,6 +6,7 @@
  * INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED, PERMISSION_DENIED end a stream for good; RESOURCE_EXHAUSTED,
  * UNAVAILABLE and INTERNAL make the client reconnect and replay what was not acknowledged.
  */
+import { Status as GrpcCode } from './protocol/grpc-status.js';
 
 /** What went wrong, independent of transport. */
 export type ErrorKind =
@@ -41,27 +42,8 @@ export class TributaryError extends Error {
   }
 }
 
-/** gRPC status codes (numeric values are fixed by the gRPC spec). */
-export const GrpcCode = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
-export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
+/** gRPC status codes, shared with the SDK (numeric values are fixed by the gRPC spec). */
+export { GrpcCode };
 
 const GRPC_CODES: Record<ErrorKind, GrpcCode> = {
   invalid_argument: GrpcCode.INVALID_ARGUMENT,

@@ -1,6 +1,6 @@
 /**
- * gRPC status codes: the numbers every gRPC implementation puts in `grpc-status`. The SDK speaks gRPC
- * itself and needs them without loading a gRPC library; the server's grpc-js uses the same numbers.
+ * gRPC status codes: the numbers every gRPC implementation puts in `grpc-status`. Shared by the SDK, which
+ * speaks gRPC itself without a gRPC library, and the server's one error-to-status mapping (`errors.ts`).
  */
 export const Status = {
   OK: 0,
