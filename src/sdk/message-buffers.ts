@@ -3,16 +3,17 @@
  *
  * A batch message is hundreds of kilobytes of memory outside V8's heap. Allocated fresh for every batch,
  * it made V8 run a full collection every few dozen milliseconds at full speed ("external memory
- * pressure"). A stream writes one message and then waits for `drain`, so a few buffers serve it.
+ * pressure"). A stream writes one message and then waits for `drain`, so one or two buffers serve it.
  */
 
 /** Smaller messages come from Node's shared buffer pool, which is cheap already. */
 const MIN_KEPT_BYTES = 64 * 1024;
-/** Buffers kept for reuse, at most. */
-const MAX_KEPT = 4;
+/** Bytes kept for reuse, at most: one buffer for the largest message a call may carry (10 MiB). */
+const MAX_KEPT_BYTES = 16 * 1024 * 1024;
 
 export class MessageBuffers {
   private readonly free: Buffer[] = [];
+  private keptBytes = 0;
   private readonly own = new WeakSet<ArrayBufferLike>();
 
   /**
@@ -22,7 +23,11 @@ export class MessageBuffers {
   readonly allocate = (size: number): Buffer => {
     if (size < MIN_KEPT_BYTES) return Buffer.allocUnsafe(size);
     const fit = this.free.findIndex((b) => b.length >= size && b.length <= 2 * size);
-    if (fit >= 0) return this.free.splice(fit, 1)[0]!.subarray(0, size);
+    if (fit >= 0) {
+      const [kept] = this.free.splice(fit, 1);
+      this.keptBytes -= kept!.length;
+      return kept!.subarray(0, size);
+    }
     const fresh = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(size)));
     this.own.add(fresh.buffer);
     return fresh.subarray(0, size);
@@ -33,8 +38,10 @@ export class MessageBuffers {
    * Other memory is ignored.
    */
   release(message: Buffer): void {
-    if (this.free.length >= MAX_KEPT || !this.own.has(message.buffer)) return;
+    if (!this.own.has(message.buffer)) return;
     const whole = Buffer.from(message.buffer);
-    if (!this.free.some((b) => b.buffer === whole.buffer)) this.free.push(whole);
+    if (this.keptBytes + whole.length > MAX_KEPT_BYTES || this.free.some((b) => b.buffer === whole.buffer)) return;
+    this.free.push(whole);
+    this.keptBytes += whole.length;
   }
 }

@@ -36,4 +36,13 @@ describe('message buffers', () => {
     buffers.release(foreign);
     assert.notEqual(buffers.allocate(100_000).buffer, foreign.buffer);
   });
+
+  it('keeps at most 16 MiB for reuse', () => {
+    const buffers = new MessageBuffers();
+    const taken = [0, 1, 2].map(() => buffers.allocate(5_000_000));
+    for (const b of taken) buffers.release(b);
+    const again = [0, 1, 2].map(() => buffers.allocate(5_000_000).buffer);
+    const reused = again.filter((b) => taken.some((t) => t.buffer === b));
+    assert.equal(reused.length, 2, 'two 8 MiB buffers kept, the third left to the GC');
+  });
 });
