@@ -813,7 +813,7 @@ function scalarReader(plan: ScalarPlan, builder: ColumnBuilder): ValueReader {
       const { precision, scale } = type;
       const expected = `${sqlType(type)} (decimal text such as "123.45")`;
       return (r) => {
-        const length = r.uint32();
+        const length = r.lengthPrefix();
         const start = r.pos;
         r.pos += length;
         const text = decodeUtf8(r.buf, start, start + length);
@@ -826,14 +826,14 @@ function scalarReader(plan: ScalarPlan, builder: ColumnBuilder): ValueReader {
       const b = builder;
       if (type.kind === 'binary') {
         return (r) => {
-          const length = r.uint32();
+          const length = r.lengthPrefix();
           const start = r.pos;
           r.pos = start + length;
           b.appendBytes(r.buf, start, start + length);
         };
       }
       return (r) => {
-        const length = r.uint32();
+        const length = r.lengthPrefix();
         const start = r.pos;
         const end = start + length;
         r.pos = end;

@@ -221,12 +221,21 @@ export class ProtoReader {
 
   /** Reads a length prefix and returns the region's `[start, end)`, leaving `pos` after it. */
   delimited(): [start: number, end: number] {
-    const at = this.pos;
-    const len = this.uint32();
+    const len = this.lengthPrefix();
     const start = this.pos;
-    if (len > this.end - start) throw new ProtobufDecodeError(`length ${len} runs past the end`, at);
     this.pos = start + len;
     return [start, start + len];
+  }
+
+  /**
+   * Reads a length prefix, checking that the bytes it announces are there, and leaves `pos` on the first
+   * of them. Callers size buffers by it: an unchecked length let one malformed record reserve a gigabyte.
+   */
+  lengthPrefix(): number {
+    const at = this.pos;
+    const len = this.uint32();
+    if (len > this.end - this.pos) throw new ProtobufDecodeError(`length ${len} runs past the end`, at);
+    return len;
   }
 
   /** `bytes` field as a view into the input (no copy: copy it if the input buffer will be reused). */

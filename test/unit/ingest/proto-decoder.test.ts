@@ -339,6 +339,18 @@ message flat {
     assert.deepEqual(decode([repeated]), [EXPECTED[0]]);
   });
 
+  it('refuses a string whose length runs past the record without reserving room for it', () => {
+    const decoder = compileProtoDecoder(flat.descriptor, FLAT);
+    const batch = new RowBatch(FLAT);
+    // Field 1 announces 1 GiB of text; three bytes follow.
+    const hostile = message((w) => w.tag(1, WireType.LENGTH_DELIMITED).raw(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x03)).raw(Buffer.from('abc')));
+    assertRejects(() => decoder.decode(hostile, batch, 3n), ['offset 3', 'not a valid protobuf message', 'past the end'], { offset: 3n });
+    const strings = batch.builders[0]!;
+    if (strings.kind !== 'bytes') assert.fail();
+    assert.ok(strings.data.length < 1024 * 1024, `${strings.data.length} bytes reserved`);
+    assert.equal(batch.rowCount, 0);
+  });
+
   it('reads in-order tags written in more bytes than needed, as the shortest form would be read', () => {
     // Protobuf allows a varint with redundant continuation bytes: tag (5 << 3 | 0) = 40 as 0xa8 0x00.
     const padded = (fieldNumber: number, wireType: WireType): Field => (w) => {
