@@ -15,6 +15,7 @@ import { renderScenario } from './harness/markdown.js';
 import { USAGE, parseBenchOptions, type BenchOptions, type ScenarioName } from './harness/options.js';
 import type { BenchResult, ProfileSummary, ScenarioResult } from './harness/results.js';
 import { openSession } from './harness/session.js';
+import { otherTributaryServers } from './harness/other-servers.js';
 import { airQuality } from './scenarios/air-quality.js';
 import { clients } from './scenarios/clients.js';
 import { endToEnd } from './scenarios/end-to-end.js';
@@ -52,6 +53,10 @@ const profilesDir = `${out.replace(/\.json$/, '')}-profiles`;
 const log = (message: string): void => {
   process.stderr.write(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 };
+const otherServers = otherTributaryServers();
+if (otherServers.length > 0) {
+  log(`warning: ${otherServers.length} other Tributary servers are running (pids ${otherServers.join(', ')}); they take CPU from this run`);
+}
 
 async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const serverPeakRssBytes: Record<string, number> = {};
@@ -104,7 +109,13 @@ for (const name of options.scenarios) {
 const result: BenchResult = {
   startedAt: startedAt.toISOString(),
   seconds: (Date.now() - startedAt.getTime()) / 1000,
-  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage: loadAtStart },
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    loadAverage: loadAtStart,
+    otherServers: otherServers.length,
+  },
   options: { ...options },
   scenarios,
 };

@@ -58,6 +58,8 @@ export interface BenchResult {
     readonly node: string;
     /** 1, 5 and 15 minute load averages when the bench started: how busy the shared machine was. */
     readonly loadAverage: readonly number[];
+    /** `tributary serve` processes already running when the bench started, which take CPU from it. */
+    readonly otherServers: number;
   };
   readonly options: Readonly<Record<string, unknown>>;
   readonly scenarios: readonly ScenarioResult[];

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { SCENARIO_NAMES } from '../../bench/harness/options.js';
+import { otherTributaryServers } from '../../bench/harness/other-servers.js';
 import { parseCpuTicks, parseStatusBytes } from '../../bench/harness/proc-stats.js';
 import type { BenchResult } from '../../bench/harness/results.js';
 import { percentiles, spread } from '../../bench/harness/stats.js';
@@ -100,4 +101,20 @@ test('summaries: median of an even count, nearest-rank percentiles', () => {
   const samples = Array.from({ length: 200 }, (_, i) => 200 - i);
   assert.deepEqual(percentiles(samples), { count: 200, p50: 100, p95: 190, p99: 198, max: 200 });
   assert.deepEqual(percentiles([]), { count: 0, p50: 0, p95: 0, p99: 0, max: 0 });
+});
+
+test('the bench finds Tributary servers already running, which would take CPU from its figures', async () => {
+  // A process whose command line is a server's: `node … src/cli/main.ts serve`.
+  const fake = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', path.join(REPO_ROOT, 'src/cli/main.ts'), 'serve'], {
+    stdio: 'ignore',
+  });
+  try {
+    await new Promise((resolve) => fake.once('spawn', resolve));
+    assert.ok(otherTributaryServers().includes(fake.pid!), 'a running server is found');
+  } finally {
+    fake.kill();
+  }
+  await new Promise((resolve) => fake.once('exit', resolve));
+  assert.ok(!otherTributaryServers().includes(fake.pid!), 'a stopped one is not');
+  assert.ok(!otherTributaryServers().includes(process.pid), 'the bench itself is not');
 });
