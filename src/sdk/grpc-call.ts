@@ -27,7 +27,7 @@ export interface CallHandlers {
   status(code: Status, details: string): void;
 }
 
-/** A live call. Create with `ZerobusChannel.openCall`. */
+/** A live call. Create with `ZerobusChannel.openEphemeralStream` (`channel.ts`). */
 export class GrpcCall {
   private reported = false;
   private readonly reader = new MessageReader();
