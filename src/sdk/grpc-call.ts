@@ -128,6 +128,7 @@ export class GrpcCall {
     }
   }
 
+  /** Ends the call from this side (RST_STREAM CANCEL), telling the server it was given up. */
   private abandon(code: Status, details: string): void {
     if (!this.stream.closed && !this.stream.destroyed) this.stream.close(constants.NGHTTP2_CANCEL);
     this.report(code, details);
@@ -136,6 +137,8 @@ export class GrpcCall {
   private report(code: Status, details: string): void {
     if (this.reported) return;
     this.reported = true;
+    // The call is over: a stream the server finished while ours was still open would otherwise stay open.
+    if (!this.stream.closed && !this.stream.destroyed) this.stream.close(constants.NGHTTP2_NO_ERROR);
     this.onEnd();
     this.handlers.status(code, details);
   }

@@ -100,6 +100,21 @@ describe('the SDK gRPC transport', () => {
     channel.close();
   });
 
+  test('a call the server ends while the client still sends is closed on the client side too', { timeout: 10_000 }, async () => {
+    let serverClosed: Promise<void> | undefined;
+    const channel = await serve((stream) => {
+      serverClosed = new Promise((resolve) => stream.on('close', () => resolve()));
+      stream.respond({ ...grpcHeaders, 'grpc-status': '14', 'grpc-message': 'moving' }, { endStream: true });
+    });
+    const status = await new Promise<Status>((resolve) => {
+      const c = channel.openEphemeralStream([], { message: () => undefined, drain: () => undefined, status: resolve });
+      c.send(Buffer.from('still sending'));
+    });
+    assert.equal(status, Status.UNAVAILABLE);
+    await serverClosed;
+    channel.close();
+  });
+
   test('HTTP errors without a gRPC status map to the status the gRPC spec gives them', async () => {
     for (const [http, code] of [
       [503, Status.UNAVAILABLE],
