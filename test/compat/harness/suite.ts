@@ -167,14 +167,21 @@ async function runScenario(
   let result: string | undefined;
   let restarted = false;
   let restartError: unknown;
+  /** When the server was killed, and when it served again: a recovery failure depends on that window. */
+  let killedAt: number | undefined;
+  let servingAt: number | undefined;
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
   const lines = createInterface({ input: child.stdout });
   lines.on('line', (line) => {
     if (line.startsWith('RESULT ')) result = line.slice('RESULT '.length);
     if (line === 'PAUSED') {
+      killedAt = Date.now();
       void server
         .restart()
-        .then(() => (restarted = true))
+        .then(() => {
+          restarted = true;
+          servingAt = Date.now();
+        })
         .catch((e: unknown) => (restartError = e))
         .finally(() => child.stdin.end('go\n'));
     }
@@ -189,7 +196,12 @@ async function runScenario(
   );
   clearTimeout(timer);
   // A restart scenario's failures depend on what the server did around the restart: show its log too.
-  const serverLog = scenario.restart ? `\nserver output (last lines):\n${lastLines(server.output(), 30)}` : '';
+  const endedAt = Date.now();
+  const window =
+    killedAt === undefined
+      ? ''
+      : `\nserver killed ${endedAt - killedAt} ms before the program ended; serving again after ${servingAt === undefined ? '(never)' : `${servingAt - killedAt} ms`}`;
+  const serverLog = scenario.restart ? `${window}\nserver output (last lines):\n${lastLines(server.output(), 30)}` : '';
   const fail = (why: string): Outcome => ({
     ok: false,
     detail: `${why}${stderr.trim() ? `\n${lastLines(stderr, 12)}` : ''}${serverLog}`,
