@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Tokens } from '../../src/auth/tokens.js';
@@ -39,28 +38,6 @@ describe('OAuth token endpoint and bearer auth over HTTP', () => {
     const table = await f.request('GET', TABLE_URL, { headers: bearer(token) });
     assert.equal(table.status, 200, table.text);
     assert.equal(table.json!.full_name, TABLE);
-  });
-
-  it('closes the connection after a token, so that no client reuses one across a server restart', async () => {
-    // A keep-alive agent, as the official clients pool their connections.
-    const agent = new http.Agent({ keepAlive: true });
-    try {
-      const connection = await new Promise<string | undefined>((resolve, reject) => {
-        const req = http.request(
-          { host: '127.0.0.1', port: f.port, method: 'POST', path: TOKEN, headers: sdkTokenHeaders(f.producer), agent },
-          (res) => {
-            res.resume();
-            res.socket.once('close', () => resolve(res.headers.connection));
-          },
-        );
-        req.on('error', reject);
-        req.end(sdkTokenBody(TABLE));
-      });
-      assert.equal(connection, 'close');
-      assert.equal(Object.keys(agent.freeSockets).length, 0, 'nothing left in the pool');
-    } finally {
-      agent.destroy();
-    }
   });
 
   it('refuses a principal without MODIFY, naming the object and privilege', async () => {

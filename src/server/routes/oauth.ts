@@ -18,16 +18,6 @@ export interface OAuthRouteDeps {
   readonly logger?: Logger;
 }
 
-/**
- * Token responses close their connection. The official clients fetch a token before every call they open,
- * recoveries included, through a pooled HTTP client; after a server restart, a recovery could pick the
- * pooled connection to the old process before noticing it was gone, and the Rust client counts "connection
- * closed before message completed" as a fatal token error: it stopped recovering and failed every later
- * ingest with "Stream closed". A fresh connection per token fails, while the server is down, with a refused
- * connect, which those clients retry. One token per call makes the extra handshake negligible.
- */
-const CLOSE_AFTER = { connection: 'close' } as const;
-
 export function oauthRoutes(deps: OAuthRouteDeps): Route[] {
   const endpoint = new TokenEndpoint({
     store: deps.store,
@@ -49,7 +39,7 @@ export function oauthRoutes(deps: OAuthRouteDeps): Route[] {
           contentType: request.headers['content-type'],
           body: request.body.toString('utf8'),
         });
-        return { status: answer.status, json: answer.body, headers: { ...answer.headers, ...CLOSE_AFTER } };
+        return { status: answer.status, json: answer.body, headers: answer.headers };
       },
     },
   ];
