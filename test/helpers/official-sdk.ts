@@ -26,6 +26,8 @@ export interface OfficialSdk {
     clientId: string,
     clientSecret: string,
     options?: Record<string, unknown>,
+    /** Fixed call headers instead of OAuth; the callback must return synchronously (see the spec). */
+    headersProvider?: { getHeadersCallback(): [string, string][] },
   ): Promise<OfficialStream>;
   recreateStream(stream: OfficialStream): Promise<OfficialStream>;
 }

@@ -11,6 +11,7 @@ import { EPHEMERAL_STREAM_PATH } from '../../src/protocol/messages.js';
 import { deltaRows } from '../helpers/delta-rows.js';
 import { loadOfficialSdk, type OfficialSdk, type OfficialStream } from '../helpers/official-sdk.js';
 import { descriptorBase64 } from '../helpers/proto.js';
+import { tableToken } from '../helpers/oauth-token.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const { ZerobusSdk, RecordType } = loadOfficialSdk();
@@ -33,29 +34,7 @@ describe('official client against bad input', () => {
   const json = { recordType: RecordType.Json, recovery: false };
 
   /** A token from the OAuth endpoint, asked for exactly as the SDKs ask for one. */
-  async function tokenFor(table: string): Promise<string> {
-    const [catalog, schema] = table.split('.');
-    const details = [
-      { type: 'unity_catalog_privileges', privileges: ['USE CATALOG'], object_type: 'CATALOG', object_full_path: catalog },
-      { type: 'unity_catalog_privileges', privileges: ['USE SCHEMA'], object_type: 'SCHEMA', object_full_path: `${catalog}.${schema}` },
-      { type: 'unity_catalog_privileges', privileges: ['SELECT', 'MODIFY'], object_type: 'TABLE', object_full_path: table },
-    ];
-    const response = await fetch(`${t.server.unityCatalogUrl}/oidc/v1/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${creds.clientId}:${creds.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        scope: 'all-apis',
-        resource: 'api://databricks/workspaces/127/zerobusDirectWriteApi',
-        authorization_details: JSON.stringify(details),
-      }),
-    });
-    assert.equal(response.status, 200);
-    return ((await response.json()) as { access_token: string }).access_token;
-  }
+  const tokenFor = (table: string): Promise<string> => tableToken(t.server.unityCatalogUrl, creds, table);
 
   /** Creates a stream whose headers the test chooses, through the official client's headers provider. */
   function createWithHeaders(tableName: string, token: string, tableHeader: string): Promise<OfficialStream> {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import protobuf from 'protobufjs';
 import { loadOfficialSdk, type OfficialStream } from '../../../helpers/official-sdk.js';
+import { tableToken } from '../../../helpers/oauth-token.js';
 import { descriptorBase64 } from '../../../helpers/proto.js';
 
 const env = (name: string): string => {
@@ -37,15 +38,33 @@ async function main(): Promise<void> {
     });
 
   const sdk = new ZerobusSdk(env('ZEROBUS_ENDPOINT'), env('UC_ENDPOINT'));
+  const tableName = env('TABLE_NAME');
+  const credentials = { clientId: env('CLIENT_ID'), clientSecret: env('CLIENT_SECRET') };
+  // Across the server's kill -9 this client gets fixed headers instead of fetching a token per attempt. Its
+  // Rust core (crate 1.0.x) counts a token request reset mid-connect as fatal and stops recovering, and
+  // the dying server's sockets close one by one: a recovery attempt could connect to the token port just
+  // before its listener closed. That failed about a third of the full test runs; the other SDKs' restart
+  // scenarios still fetch tokens while recovering.
+  const token = restart ? await tableToken(env('UC_ENDPOINT'), credentials, tableName) : undefined;
+  const headersProvider =
+    token === undefined
+      ? undefined
+      : {
+          getHeadersCallback: (): [string, string][] => [
+            ['authorization', `Bearer ${token}`],
+            ['x-databricks-zerobus-table-name', tableName],
+          ],
+        };
   const stream: OfficialStream = await sdk.createStream(
-    { tableName: env('TABLE_NAME'), ...(message ? { descriptorProto: descriptorBase64(message) } : {}) },
-    env('CLIENT_ID'),
-    env('CLIENT_SECRET'),
+    { tableName, ...(message ? { descriptorProto: descriptorBase64(message) } : {}) },
+    credentials.clientId,
+    credentials.clientSecret,
     {
       recordType: message ? RecordType.Proto : RecordType.Json,
       // Long enough to ride out a server restart.
       ...(restart ? { recoveryRetries: 30, recoveryBackoffMs: 1000 } : {}),
     },
+    headersProvider,
   );
   const offsets: bigint[] = [];
   const singles = async (part: readonly unknown[]): Promise<void> => {
