@@ -20,6 +20,7 @@ import { parseTypeText } from '../../src/catalog/types.js';
 import { ensureAdminPrincipal } from '../../src/cli/admin-context.js';
 import { createHttpServer } from '../../src/server/http.js';
 import { Metrics } from '../../src/server/metrics.js';
+import { sdkTokenHeaders } from '../helpers/oauth-token.js';
 
 export interface Client {
   readonly principal: Principal;
@@ -163,37 +164,6 @@ export function send(
     });
     req.end(opts.body);
   });
-}
-
-/** The form body the official TypeScript SDK sends for a table (official-ts-client-behaviour.md §1). */
-export function sdkTokenBody(table: string, workspaceId = '127'): string {
-  const [catalog, schema] = table.split('.');
-  const details = [
-    { object_full_path: catalog, object_type: 'CATALOG', privileges: ['USE CATALOG'], type: 'unity_catalog_privileges' },
-    { object_full_path: `${catalog}.${schema}`, object_type: 'SCHEMA', privileges: ['USE SCHEMA'], type: 'unity_catalog_privileges' },
-    {
-      object_full_path: table,
-      object_type: 'TABLE',
-      operations: ['zerobuswrite'],
-      privileges: ['SELECT', 'MODIFY'],
-      type: 'unity_catalog_privileges',
-    },
-  ];
-  return new URLSearchParams({
-    grant_type: 'client_credentials',
-    scope: 'all-apis',
-    resource: `api://databricks/workspaces/${workspaceId}/zerobusDirectWriteApi`,
-    authorization_details: JSON.stringify(details),
-  }).toString();
-}
-
-/** The headers the official SDK sends with its token request. */
-export function sdkTokenHeaders(client: { clientId: string; clientSecret: string }): Record<string, string> {
-  return {
-    authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
-    'content-type': 'application/x-www-form-urlencoded',
-    accept: '*/*',
-  };
 }
 
 /** Obtains a token as the generate-proto tools do: client credentials, no authorization_details. */

@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Tokens } from '../../src/auth/tokens.js';
-import { TABLE, plainToken, sdkTokenBody, sdkTokenHeaders, startFixture, type Fixture } from './http-fixture.js';
+import { sdkTokenBody, sdkTokenHeaders } from '../helpers/oauth-token.js';
+import { TABLE, plainToken, startFixture, type Fixture } from './http-fixture.js';
 
 const TOKEN = '/oidc/v1/token';
 const TABLE_URL = `/api/2.1/unity-catalog/tables/${TABLE}`;
